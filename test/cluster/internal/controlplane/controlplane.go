@@ -1,0 +1,374 @@
+// Package controlplane starts a real Kubernetes control plane on loopback: embedded etcd, and
+// kube-apiserver, kube-controller-manager and kube-scheduler as child processes built from
+// k8s.io/kubernetes. Nothing listens on, or connects to, anything but 127.0.0.1.
+package controlplane
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"time"
+
+	"go.etcd.io/etcd/server/v3/embed"
+	"go.uber.org/zap/zapcore"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
+	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
+
+	"kubectl-drill/sandbox/internal/pki"
+)
+
+// Config says where the control plane keeps its state and finds its binaries.
+type Config struct {
+	Dir    string // state directory (.sandbox); wiped on start
+	BinDir string // holds kube-apiserver, kube-controller-manager, kube-scheduler
+	// APIQPS is the client rate of the controller-manager and scheduler: the default 20/s makes
+	// a thousand pods take most of a minute to become Ready.
+	APIQPS int
+}
+
+// ControlPlane is a running control plane.
+type ControlPlane struct {
+	cfg       Config
+	etcd      *embed.Etcd
+	processes []*exec.Cmd
+	ca        *pki.Authority
+	server    string
+
+	// AdminKubeconfig is a system:masters kubeconfig; RestrictedKubeconfig is a user that may
+	// only get/list/watch (its RBAC is created by the caller).
+	AdminKubeconfig, RestrictedKubeconfig string
+	// RestrictedUser is the user name in RestrictedKubeconfig.
+	RestrictedUser string
+	// Admin is the REST config of the admin kubeconfig, for the sandbox's own clients.
+	Admin *rest.Config
+}
+
+const (
+	contextName    = "drill-sandbox"
+	restrictedUser = "drill-restricted"
+	serviceCIDR    = "10.96.0.0/16"
+)
+
+// Start brings up etcd, then the apiserver (waiting for /readyz), then the controllers.
+func Start(ctx context.Context, cfg Config) (*ControlPlane, error) {
+	if err := os.RemoveAll(cfg.Dir + "/state"); err != nil {
+		return nil, err
+	}
+	cp := &ControlPlane{cfg: cfg, RestrictedUser: restrictedUser}
+	for _, d := range []string{"pki", "state", "logs"} {
+		if err := os.MkdirAll(filepath.Join(cfg.Dir, d), 0o755); err != nil {
+			return nil, err
+		}
+	}
+	ports, err := freePorts(3)
+	if err != nil {
+		return nil, err
+	}
+	etcdURL := fmt.Sprintf("http://127.0.0.1:%d", ports[0])
+	if err := cp.startEtcd(etcdURL, fmt.Sprintf("http://127.0.0.1:%d", ports[1])); err != nil {
+		return nil, fmt.Errorf("etcd: %w", err)
+	}
+	cp.server = fmt.Sprintf("https://127.0.0.1:%d", ports[2])
+	if err := cp.writeCredentials(); err != nil {
+		return nil, err
+	}
+	if err := cp.startAPIServer(etcdURL, ports[2]); err != nil {
+		return nil, err
+	}
+	if err := cp.waitReady(ctx, 60*time.Second); err != nil {
+		return nil, err
+	}
+	if err := cp.startControllers(); err != nil {
+		return nil, err
+	}
+	return cp, nil
+}
+
+// Server is the apiserver URL.
+func (cp *ControlPlane) Server() string { return cp.server }
+
+// Pids lists the child processes, for the pid file.
+func (cp *ControlPlane) Pids() []int {
+	pids := make([]int, 0, len(cp.processes))
+	for _, p := range cp.processes {
+		pids = append(pids, p.Process.Pid)
+	}
+	return pids
+}
+
+// Exited reports the first child process that has stopped, so the supervisor can stop too.
+func (cp *ControlPlane) Exited() <-chan error {
+	ch := make(chan error, len(cp.processes))
+	for _, p := range cp.processes {
+		go func() {
+			err := p.Wait()
+			ch <- fmt.Errorf("%s exited: %v (see %s)", filepath.Base(p.Path), err, cp.logFile(filepath.Base(p.Path)))
+		}()
+	}
+	return ch
+}
+
+// Stop terminates the processes in reverse start order, then etcd.
+func (cp *ControlPlane) Stop(timeout time.Duration) {
+	for i := len(cp.processes) - 1; i >= 0; i-- {
+		p := cp.processes[i].Process
+		_ = p.Signal(syscall.SIGTERM)
+		deadline := time.Now().Add(timeout)
+		for time.Now().Before(deadline) && p.Signal(syscall.Signal(0)) == nil {
+			time.Sleep(50 * time.Millisecond)
+		}
+		_ = p.Kill()
+	}
+	if cp.etcd != nil {
+		cp.etcd.Close()
+	}
+}
+
+func (cp *ControlPlane) path(parts ...string) string {
+	return filepath.Join(append([]string{cp.cfg.Dir}, parts...)...)
+}
+
+func (cp *ControlPlane) logFile(name string) string { return cp.path("logs", name+".log") }
+
+func (cp *ControlPlane) startEtcd(clientURL, peerURL string) error {
+	ec := embed.NewConfig()
+	ec.Name = "sandbox"
+	ec.Dir = cp.path("state", "etcd")
+	cu, _ := url.Parse(clientURL)
+	pu, _ := url.Parse(peerURL)
+	ec.ListenClientUrls, ec.AdvertiseClientUrls = []url.URL{*cu}, []url.URL{*cu}
+	ec.ListenPeerUrls, ec.AdvertisePeerUrls = []url.URL{*pu}, []url.URL{*pu}
+	ec.InitialCluster = ec.InitialClusterFromName(ec.Name)
+	ec.LogLevel = zapcore.ErrorLevel.String()
+	ec.LogOutputs = []string{cp.logFile("etcd")}
+	// A sandbox is thrown away on every start: durability buys nothing and fsync costs seconds.
+	ec.UnsafeNoFsync = true
+	e, err := embed.StartEtcd(ec)
+	if err != nil {
+		return err
+	}
+	select {
+	case <-e.Server.ReadyNotify():
+		cp.etcd = e
+		return nil
+	case <-time.After(30 * time.Second):
+		e.Close()
+		return errors.New("not ready after 30s")
+	}
+}
+
+func (cp *ControlPlane) writeCredentials() error {
+	dir := cp.path("pki")
+	ca, err := pki.NewAuthority(dir)
+	if err != nil {
+		return err
+	}
+	cp.ca = ca
+	if _, err := ca.ServingCert("apiserver",
+		[]string{"localhost", "kubernetes", "kubernetes.default", "kubernetes.default.svc", "kubernetes.default.svc.cluster.local"},
+		[]net.IP{net.ParseIP("127.0.0.1"), net.ParseIP("10.96.0.1")}); err != nil {
+		return err
+	}
+	if _, _, err := pki.ServiceAccountKey(dir); err != nil {
+		return err
+	}
+	clients := []struct{ file, user, group string }{
+		{"kubeconfig", "drill-admin", "system:masters"},
+		{"kubeconfig-restricted", restrictedUser, ""},
+		{"state/controller-manager.kubeconfig", "system:kube-controller-manager", ""},
+		{"state/scheduler.kubeconfig", "system:kube-scheduler", ""},
+	}
+	for _, c := range clients {
+		var groups []string
+		if c.group != "" {
+			groups = append(groups, c.group)
+		}
+		id, err := ca.ClientCert(filepath.Base(c.file), c.user, groups...)
+		if err != nil {
+			return err
+		}
+		name := contextName
+		if c.user == restrictedUser {
+			name += "-restricted"
+		}
+		if err := clientcmd.WriteToFile(kubeconfig(name, cp.server, ca.CertPEM, id), cp.path(c.file)); err != nil {
+			return err
+		}
+	}
+	cp.AdminKubeconfig, cp.RestrictedKubeconfig = cp.path("kubeconfig"), cp.path("kubeconfig-restricted")
+	cp.Admin, err = clientcmd.BuildConfigFromFlags("", cp.AdminKubeconfig)
+	return err
+}
+
+func kubeconfig(name, server string, caPEM []byte, id pki.Identity) clientcmdapi.Config {
+	return clientcmdapi.Config{
+		Clusters:       map[string]*clientcmdapi.Cluster{contextName: {Server: server, CertificateAuthorityData: caPEM}},
+		AuthInfos:      map[string]*clientcmdapi.AuthInfo{name: {ClientCertificateData: id.CertPEM, ClientKeyData: id.KeyPEM}},
+		Contexts:       map[string]*clientcmdapi.Context{name: {Cluster: contextName, AuthInfo: name}},
+		CurrentContext: name,
+	}
+}
+
+// egressSelector sends everything the apiserver would open towards the cluster (node and pod
+// proxy, logs, exec, port-forward) to a socket that does not exist, so it fails at once: pod and
+// node addresses in the sandbox are fictional and must never be dialled.
+const egressSelector = `apiVersion: apiserver.k8s.io/v1beta1
+kind: EgressSelectorConfiguration
+egressSelections:
+- name: cluster
+  connection:
+    proxyProtocol: HTTPConnect
+    transport:
+      uds:
+        udsName: %s
+`
+
+func (cp *ControlPlane) startAPIServer(etcdURL string, port int) error {
+	egress := cp.path("state", "egress-selector.yaml")
+	if err := os.WriteFile(egress, fmt.Appendf(nil, egressSelector, cp.path("state", "no-egress.sock")), 0o644); err != nil {
+		return err
+	}
+	return cp.spawn("kube-apiserver",
+		"--etcd-servers="+etcdURL,
+		"--bind-address=127.0.0.1",
+		"--advertise-address=127.0.0.1",
+		"--secure-port="+strconv.Itoa(port),
+		"--cert-dir="+cp.path("state", "apiserver"),
+		"--tls-cert-file="+cp.path("pki", "apiserver.crt"),
+		"--tls-private-key-file="+cp.path("pki", "apiserver.key"),
+		"--client-ca-file="+cp.path("pki", "ca.crt"),
+		"--service-account-issuer=https://kubernetes.default.svc.cluster.local",
+		"--service-account-key-file="+cp.path("pki", "sa.pub"),
+		"--service-account-signing-key-file="+cp.path("pki", "sa.key"),
+		"--authorization-mode=Node,RBAC",
+		"--enable-admission-plugins=NodeRestriction",
+		"--service-cluster-ip-range="+serviceCIDR,
+		// The built-in kubernetes Service cannot take a loopback endpoint.
+		"--endpoint-reconciler-type=none",
+		"--egress-selector-config-file="+egress,
+		"--allow-privileged=true",
+		"--profiling=false",
+		"--event-ttl=1h",
+	)
+}
+
+const schedulerConfig = `apiVersion: kubescheduler.config.k8s.io/v1
+kind: KubeSchedulerConfiguration
+clientConnection:
+  kubeconfig: %s
+  qps: %d
+  burst: %d
+leaderElection:
+  leaderElect: false
+`
+
+func (cp *ControlPlane) startControllers() error {
+	qps := strconv.Itoa(cp.cfg.APIQPS)
+	burst := strconv.Itoa(2 * cp.cfg.APIQPS)
+	if err := cp.spawn("kube-controller-manager",
+		"--kubeconfig="+cp.path("state", "controller-manager.kubeconfig"),
+		"--bind-address=127.0.0.1",
+		"--secure-port=0",
+		"--leader-elect=false",
+		"--use-service-account-credentials=true",
+		"--service-account-private-key-file="+cp.path("pki", "sa.key"),
+		"--root-ca-file="+cp.path("pki", "ca.crt"),
+		"--cluster-signing-cert-file="+cp.path("pki", "ca.crt"),
+		"--cluster-signing-key-file="+cp.path("pki", "ca.key"),
+		"--service-cluster-ip-range="+serviceCIDR,
+		"--cert-dir="+cp.path("state", "controller-manager"),
+		// Left unset, the controller-manager creates /usr/libexec/kubernetes/kubelet-plugins/...
+		"--flex-volume-plugin-dir="+cp.path("state", "flexvolume"),
+		"--kube-api-qps="+qps,
+		"--kube-api-burst="+burst,
+		"--concurrent-deployment-syncs=10",
+		"--concurrent-replicaset-syncs=10",
+		"--concurrent-service-endpoint-syncs=10",
+		"--concurrent-gc-syncs=20",
+		"--profiling=false",
+	); err != nil {
+		return err
+	}
+	schedCfg := cp.path("state", "scheduler.yaml")
+	if err := os.WriteFile(schedCfg, fmt.Appendf(nil, schedulerConfig, cp.path("state", "scheduler.kubeconfig"), cp.cfg.APIQPS, 2*cp.cfg.APIQPS), 0o644); err != nil {
+		return err
+	}
+	return cp.spawn("kube-scheduler",
+		"--config="+schedCfg,
+		"--bind-address=127.0.0.1",
+		"--secure-port=0",
+		"--profiling=false",
+	)
+}
+
+func (cp *ControlPlane) spawn(name string, args ...string) error {
+	log, err := os.Create(cp.logFile(name))
+	if err != nil {
+		return err
+	}
+	cmd := exec.Command(filepath.Join(cp.cfg.BinDir, name), args...)
+	cmd.Stdout, cmd.Stderr = log, log
+	cmd.Dir = cp.path("state")
+	// If the supervisor dies, however it dies, its children go with it.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("start %s: %w", name, err)
+	}
+	cp.processes = append(cp.processes, cmd)
+	return nil
+}
+
+func (cp *ControlPlane) waitReady(ctx context.Context, timeout time.Duration) error {
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(cp.ca.CertPEM)
+	client := &http.Client{Timeout: time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	deadline := time.Now().Add(timeout)
+	for {
+		// /readyz is readable without credentials (system:public-info-viewer).
+		resp, err := client.Get(cp.server + "/readyz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("kube-apiserver not ready after %s (see %s)", timeout, cp.logFile("kube-apiserver"))
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+func freePorts(n int) ([]int, error) {
+	ports := make([]int, 0, n)
+	var listeners []net.Listener
+	defer func() {
+		for _, l := range listeners {
+			l.Close()
+		}
+	}()
+	for range n {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, err
+		}
+		listeners = append(listeners, l)
+		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
+	}
+	return ports, nil
+}

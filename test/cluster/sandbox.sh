@@ -1,0 +1,129 @@
+#!/usr/bin/env bash
+# sandbox.sh up|down|build|bin|status: the local Kubernetes sandbox (see test/cluster/README.md).
+#
+# The binaries are built once per version of this folder's sources and go.sum, into a cache
+# outside the checkout, so fresh clones (and CI) on the same machine reuse them.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$(cd "$here/../.." && pwd)
+state="${SANDBOX_DIR:-$root/.sandbox}"
+cache="${KUBECTL_DRILL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kubectl-drill}"
+components=(kube-apiserver kube-controller-manager kube-scheduler kubectl sandbox)
+
+source_key() {
+  (cd "$here" && find . -type f \( -name '*.go' -o -name '*.yaml' -o -name go.mod -o -name go.sum \) -print0 |
+    LC_ALL=C sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16)
+}
+
+bin_dir() { echo "$cache/sandbox-$(source_key)"; }
+
+build() {
+  local bin
+  bin=$(bin_dir)
+  local missing=0
+  for c in "${components[@]}"; do [ -x "$bin/$c" ] || missing=1; done
+  if [ "$missing" = 0 ]; then
+    return 0
+  fi
+  echo "building the sandbox into $bin (first time: several minutes)" >&2
+  local started=$SECONDS tmp="$bin.tmp.$$"
+  rm -rf "$tmp" && mkdir -p "$tmp"
+  (cd "$here" && go build -trimpath -o "$tmp/" \
+    k8s.io/kubernetes/cmd/kube-apiserver \
+    k8s.io/kubernetes/cmd/kube-controller-manager \
+    k8s.io/kubernetes/cmd/kube-scheduler \
+    k8s.io/kubernetes/cmd/kubectl \
+    ./cmd/sandbox)
+  rm -rf "$bin" && mv "$tmp" "$bin"
+  echo "built in $((SECONDS - started))s" >&2
+}
+
+supervisor_pid() {
+  [ -f "$state/sandbox.pid" ] || return 1
+  local pid
+  pid=$(head -n1 "$state/sandbox.pid")
+  ours "$pid" || return 1
+  echo "$pid"
+}
+
+# ours: the pid is alive and is one of this sandbox's processes (not a recycled pid).
+ours() {
+  local pid=$1
+  [ -r "/proc/$pid/cmdline" ] || return 1
+  tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q -- "$state"
+}
+
+up() {
+  build
+  if supervisor_pid >/dev/null && [ -f "$state/ready" ]; then
+    echo "sandbox already running" >&2
+    print_usage
+    return 0
+  fi
+  down >/dev/null 2>&1 || true
+  mkdir -p "$state/logs"
+  local bin
+  bin=$(bin_dir)
+  echo "starting the sandbox" >&2
+  local started=$SECONDS
+  setsid "$bin/sandbox" run --dir "$state" "$@" </dev/null >"$state/logs/sandbox.log" 2>&1 &
+  local pid=$!
+  echo "$pid" >"$state/sandbox.pid"
+  until [ -f "$state/ready" ]; do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      echo "the sandbox failed to start; last lines of $state/logs/sandbox.log:" >&2
+      tail -n 30 "$state/logs/sandbox.log" >&2
+      return 1
+    fi
+    if [ $((SECONDS - started)) -gt 180 ]; then
+      echo "the sandbox did not become ready within 180s; see $state/logs/" >&2
+      down
+      return 1
+    fi
+    sleep 0.2
+  done
+  echo "sandbox ready in $((SECONDS - started))s" >&2
+  print_usage
+}
+
+print_usage() {
+  echo "export KUBECONFIG=$state/kubeconfig"
+}
+
+down() {
+  [ -f "$state/sandbox.pid" ] || { echo "sandbox not running" >&2; return 0; }
+  local pids
+  mapfile -t pids <"$state/sandbox.pid"
+  local supervisor=${pids[0]}
+  if ours "$supervisor"; then
+    kill -TERM "$supervisor" 2>/dev/null || true
+    for _ in $(seq 1 150); do ours "$supervisor" || break; sleep 0.1; done
+  fi
+  # Whatever is still there after a graceful stop is killed: sandbox processes must not linger.
+  for pid in "${pids[@]}"; do
+    if ours "$pid"; then kill -KILL "$pid" 2>/dev/null || true; fi
+  done
+  rm -f "$state/sandbox.pid" "$state/ready"
+  echo "sandbox stopped" >&2
+}
+
+status() {
+  if supervisor_pid >/dev/null && [ -f "$state/ready" ]; then
+    cat "$state/ready"
+  else
+    echo "sandbox not running" >&2
+    return 1
+  fi
+}
+
+cmd=${1:-}
+shift || true
+case "$cmd" in
+  up) up "$@" ;;
+  down) down ;;
+  build) build ;;
+  bin) build && bin_dir ;;
+  status) status ;;
+  *) echo "usage: $0 up|down|build|bin|status" >&2; exit 2 ;;
+esac
