@@ -1,0 +1,118 @@
+// Connections to clusters, one per kubeconfig context, opened on first use. The client library is
+// imported lazily: it is large, and commands such as --help and validate never need it.
+import type {
+  AppsV1Api,
+  AuthorizationV1Api,
+  BatchV1Api,
+  CoreV1Api,
+  DiscoveryV1Api,
+  KubeConfig,
+  KubernetesObjectApi,
+  PolicyV1Api,
+  V1APIResource,
+} from '@kubernetes/client-node';
+
+export type ClientLibrary = typeof import('@kubernetes/client-node');
+
+/** The generic object client, with its API discovery (which it caches) opened up. */
+export interface ObjectApi extends KubernetesObjectApi {
+  resourceOf(apiVersion: string, kind: string): Promise<V1APIResource | undefined>;
+}
+
+/** kubectl's global connection flags. */
+export interface ConnectionOptions {
+  kubeconfig?: string;
+  context?: string;
+  namespace?: string;
+}
+
+export interface Cluster {
+  /** The kubeconfig context this connection uses. */
+  readonly context: string;
+  /** The namespace a step uses when it names none: -n, else the context's, else "default". */
+  readonly namespace: string;
+  readonly config: KubeConfig;
+  readonly lib: ClientLibrary;
+  readonly core: CoreV1Api;
+  readonly apps: AppsV1Api;
+  readonly batch: BatchV1Api;
+  readonly policy: PolicyV1Api;
+  readonly discovery: DiscoveryV1Api;
+  readonly authorization: AuthorizationV1Api;
+  readonly objects: ObjectApi;
+}
+
+let library: Promise<ClientLibrary> | undefined;
+
+export function loadClientLibrary(): Promise<ClientLibrary> {
+  library ??= import('@kubernetes/client-node');
+  return library;
+}
+
+/** Opens and caches one Cluster per context. */
+export class Clusters {
+  readonly #options: ConnectionOptions;
+  readonly #open = new Map<string, Promise<Cluster>>();
+
+  constructor(options: ConnectionOptions) {
+    this.#options = options;
+  }
+
+  /** The cluster of a step's `context:`, or of --context / the current context. */
+  get(context?: string): Promise<Cluster> {
+    const key = context ?? this.#options.context ?? '';
+    let cluster = this.#open.get(key);
+    if (!cluster) {
+      cluster = connect({ ...this.#options, context: context ?? this.#options.context });
+      this.#open.set(key, cluster);
+    }
+    return cluster;
+  }
+}
+
+export async function connect(options: ConnectionOptions): Promise<Cluster> {
+  const lib = await loadClientLibrary();
+  const config = new lib.KubeConfig();
+  if (options.kubeconfig) {
+    config.loadFromFile(options.kubeconfig);
+  } else {
+    config.loadFromDefault();
+  }
+  if (options.context) {
+    if (!config.getContextObject(options.context)) {
+      const known = config.getContexts().map((c) => c.name);
+      throw new Error(
+        `context "${options.context}" not found in kubeconfig (known: ${known.join(', ') || 'none'})`,
+      );
+    }
+    config.setCurrentContext(options.context);
+  }
+  const context = config.getCurrentContext();
+  if (!config.getCurrentCluster()) {
+    throw new Error('no cluster in kubeconfig: set --kubeconfig, KUBECONFIG or --context');
+  }
+  const namespace = options.namespace ?? config.getContextObject(context)?.namespace ?? 'default';
+  const cluster: Cluster = {
+    context,
+    namespace,
+    config,
+    lib,
+    core: config.makeApiClient(lib.CoreV1Api),
+    apps: config.makeApiClient(lib.AppsV1Api),
+    batch: config.makeApiClient(lib.BatchV1Api),
+    policy: config.makeApiClient(lib.PolicyV1Api),
+    discovery: config.makeApiClient(lib.DiscoveryV1Api),
+    authorization: config.makeApiClient(lib.AuthorizationV1Api),
+    objects: makeObjectApi(lib, config),
+  };
+  return cluster;
+}
+
+function makeObjectApi(lib: ClientLibrary, config: KubeConfig): ObjectApi {
+  class DiscoveringObjectApi extends lib.KubernetesObjectApi implements ObjectApi {
+    resourceOf(apiVersion: string, kind: string): Promise<V1APIResource | undefined> {
+      return this.resource(apiVersion, kind);
+    }
+  }
+  return config.makeApiClient(DiscoveringObjectApi);
+}
