@@ -43,7 +43,7 @@ function rssMiB(dir: string): Record<string, number> {
   return rss;
 }
 
-async function startAndMeasure(label: string, args: string[]): Promise<string> {
+function startAndMeasure(label: string, args: string[]): string {
   const dir = mkdtempSync(join(tmpdir(), 'drill-bench-'));
   const started = performance.now();
   sandbox(dir, 'up', ...args);
@@ -99,12 +99,12 @@ async function podsReadyMs(dir: string, replicas: number): Promise<number> {
   }
 }
 
-const defaultDir = await startAndMeasure('default sandbox (demo workload)', []);
+const defaultDir = startAndMeasure('default sandbox (demo workload)', []);
 sandbox(defaultDir, 'down');
 rmSync(defaultDir, { recursive: true, force: true });
 
 const pods = Number(values.pods);
-const bigDir = await startAndMeasure('large fleet (no demo workload)', [
+const bigDir = startAndMeasure('large fleet (no demo workload)', [
   `--regions=${values.regions}`,
   `--zones-per-region=${values['zones-per-region']}`,
   `--nodes-per-zone=${values['nodes-per-zone']}`,

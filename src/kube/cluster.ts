@@ -11,8 +11,9 @@ import type {
   PolicyV1Api,
   V1APIResource,
 } from '@kubernetes/client-node';
+import type * as clientLibrary from '@kubernetes/client-node';
 
-export type ClientLibrary = typeof import('@kubernetes/client-node');
+export type ClientLibrary = typeof clientLibrary;
 
 /** The generic object client, with its API discovery (which it caches) opened up. */
 export interface ObjectApi extends KubernetesObjectApi {
@@ -81,9 +82,7 @@ export async function connect(options: ConnectionOptions): Promise<Cluster> {
   if (options.context) {
     if (!config.getContextObject(options.context)) {
       const known = config.getContexts().map((c) => c.name);
-      throw new Error(
-        `context "${options.context}" not found in kubeconfig (known: ${known.join(', ') || 'none'})`,
-      );
+      throw new Error(`context "${options.context}" not found in kubeconfig (known: ${known.join(', ') || 'none'})`);
     }
     config.setCurrentContext(options.context);
   }

@@ -124,9 +124,7 @@ describe('sandbox control plane', () => {
       const list = await apps.listNamespacedReplicaSet({ namespace, labelSelector: 'app=api' });
       return list.items.length === 2 && list.items;
     });
-    const revisions = replicaSets
-      .map((rs) => rs.metadata?.annotations?.['deployment.kubernetes.io/revision'])
-      .sort();
+    const revisions = replicaSets.map((rs) => rs.metadata?.annotations?.['deployment.kubernetes.io/revision']).sort();
     assert.deepEqual(revisions, ['1', '2']);
     await waitFor('the rollout to finish', async () => {
       const d = await apps.readNamespacedDeployment({ namespace, name: 'api' });
@@ -180,9 +178,7 @@ describe('sandbox control plane', () => {
     await core.patchNode({ name: nodeName, body: { spec: { unschedulable: true } } }, strategic);
     try {
       const onNode = pods.filter((p) => p.spec?.nodeName === nodeName);
-      await Promise.all(
-        onNode.map((p) => core.deleteNamespacedPod({ namespace, name: p.metadata?.name ?? '' })),
-      );
+      await Promise.all(onNode.map((p) => core.deleteNamespacedPod({ namespace, name: p.metadata?.name ?? '' })));
       const replaced = await waitFor('replacements Ready elsewhere', async () => {
         const list = await core.listNamespacedPod({ namespace, labelSelector: 'app=moving' });
         const gone = onNode.every((old) => !list.items.some((p) => p.metadata?.uid === old.metadata?.uid));

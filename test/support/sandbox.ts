@@ -44,18 +44,14 @@ export async function waitFor<T>(
     }
     if (Date.now() > deadline) {
       throw new Error(
-        `timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`,
+        `timed out after ${timeoutMs} ms waiting for ${what}${lastError instanceof Error ? `: ${lastError.message}` : ''}`,
       );
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
 
-export function deployment(
-  name: string,
-  replicas: number,
-  extra: Partial<k8s.V1PodSpec> = {},
-): k8s.V1Deployment {
+export function deployment(name: string, replicas: number, extra: Partial<k8s.V1PodSpec> = {}): k8s.V1Deployment {
   return {
     metadata: { name, labels: { app: name } },
     spec: {
@@ -64,9 +60,7 @@ export function deployment(
       template: {
         metadata: { labels: { app: name } },
         spec: {
-          containers: [
-            { name: 'app', image: `registry.test.example/${name}:1`, ports: [{ containerPort: 8080 }] },
-          ],
+          containers: [{ name: 'app', image: `registry.test.example/${name}:1`, ports: [{ containerPort: 8080 }] }],
           ...extra,
         },
       },
