@@ -1,0 +1,157 @@
+import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import Type, { type Static } from 'typebox';
+import type { Permission } from '../../kube/access.ts';
+import type { Cluster } from '../../kube/cluster.ts';
+import { apiErrorMessage } from '../../kube/errors.ts';
+import {
+  checkEach,
+  describeObject,
+  getObject,
+  groupOf,
+  guessResource,
+  objectKey,
+  parseManifests,
+  readinessCheck,
+  type ResolvedObject,
+  resolveManifests,
+  serverSideApply,
+  waitForObjects,
+  waitLimitMs,
+} from '../../kube/objects.ts';
+import { exactlyOneOf, Namespace, WaitTimeout } from '../../runbook/inputs.ts';
+import { defineAction, type ExecuteContext } from '../action.ts';
+
+/** Objects named one by one in a plan's summary; more are counted. */
+const SUMMARY_OBJECTS = 3;
+
+const applyInput = Type.Object(
+  {
+    manifest: Type.Optional(Type.String({ minLength: 1, description: 'YAML manifests inline; use this or `file`.' })),
+    file: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description: "Path to a manifest file, relative to the runbook's folder.",
+      }),
+    ),
+    namespace: Type.Optional(Namespace('Namespace for objects that do not name one.')),
+    wait: Type.Optional(
+      Type.Boolean({
+        default: false,
+        description: 'Wait until applied workloads have rolled out and applied Jobs have completed.',
+      }),
+    ),
+    timeout: WaitTimeout('the applied objects'),
+  },
+  { additionalProperties: false, ...exactlyOneOf('manifest', 'file') },
+);
+
+export default defineAction({
+  name: 'k8s.apply',
+  summary: 'Apply manifests with server-side apply, like `kubectl apply --server-side`.',
+  mutating: true,
+  input: applyInput,
+  outputs: { objects: 'Applied objects, as kind/namespace/name.' },
+  plan: async (input, context) => {
+    const cluster = await context.cluster();
+    const objects = await manifestObjects(cluster, input, await manifestText(input));
+    const steps = await Promise.all(
+      objects.map(
+        async ({ object }) =>
+          `${(await getObject(cluster, object)) ? 'configure' : 'create'} ${describeObject(object)}`,
+      ),
+    );
+    const created = steps.filter((s) => s.startsWith('create')).length;
+    const summary =
+      steps.length <= SUMMARY_OBJECTS
+        ? steps.join(', ')
+        : `apply ${steps.length} objects: ${created} to create, ${steps.length - created} to configure`;
+    const waits = input.wait ? objects.filter(({ object }) => readinessCheck(object.apiVersion, object.kind)) : [];
+    return {
+      summary,
+      details: [...steps, ...waits.map(({ object }) => `then wait until ${describeObject(object)} is ready`)],
+    };
+  },
+  permissions: (input, namespace) =>
+    parseManifests(input.manifest ?? readFileSync(manifestPath(input), 'utf8')).flatMap((manifest) => {
+      const target = {
+        group: groupOf(manifest.apiVersion),
+        resource: guessResource(manifest.kind),
+        namespace: manifest.metadata.namespace ?? input.namespace ?? namespace,
+      };
+      const waits = input.wait && readinessCheck(manifest.apiVersion, manifest.kind) ? ['list', 'watch'] : [];
+      return [
+        ...['get', 'create', 'patch'].map((verb): Permission => ({ verb, ...target, name: manifest.metadata.name })),
+        ...waits.map((verb): Permission => ({ verb, ...target })),
+      ];
+    }),
+  execute: async (input, context) => {
+    const cluster = await context.cluster();
+    const objects = await manifestObjects(cluster, input, await manifestText(input));
+    for (const { object, body } of objects) {
+      try {
+        const { created } = await serverSideApply(cluster, object, body, context.signal);
+        context.progress(`${created ? 'created' : 'configured'} ${describeObject(object)}`, {
+          object: objectKey(object),
+          created,
+        });
+      } catch (error) {
+        context.signal.throwIfAborted();
+        throw new Error(`applying ${describeObject(object)}: ${apiErrorMessage(error)}`, { cause: error });
+      }
+    }
+    if (input.wait)
+      await waitUntilReady(
+        cluster,
+        input,
+        objects.map(({ object }) => object),
+        context,
+      );
+    return { outputs: { objects: objects.map(({ object }) => objectKey(object)) } };
+  },
+});
+
+type ApplyInput = Static<typeof applyInput>;
+
+// TODO(engine): `file` is relative to the runbook's folder, which actions are not told yet; until
+// ExecuteContext says, it is taken relative to the working directory.
+function manifestPath(input: ApplyInput): string {
+  return resolve(input.file ?? '');
+}
+
+async function manifestText(input: ApplyInput): Promise<string> {
+  return input.manifest ?? readFile(manifestPath(input), 'utf8');
+}
+
+function manifestObjects(cluster: Cluster, input: ApplyInput, text: string) {
+  return resolveManifests(cluster, parseManifests(text), input.namespace ?? cluster.namespace);
+}
+
+/**
+ * Waits, all at once, for the applied objects whose kinds have a notion of ready: Deployments,
+ * StatefulSets and DaemonSets rolled out, Jobs complete. Other objects are ready once applied.
+ */
+async function waitUntilReady(
+  cluster: Cluster,
+  input: ApplyInput,
+  objects: readonly ResolvedObject[],
+  context: ExecuteContext,
+): Promise<void> {
+  const limitMs = waitLimitMs(input.timeout, context.timeoutMs);
+  await Promise.all(
+    objects.map(async (object) => {
+      const check = readinessCheck(object.apiVersion, object.kind);
+      if (!check) return;
+      const { apiVersion, kind, namespace, name } = object;
+      await waitForObjects(cluster, {
+        what: `${describeObject(object)} to be ready`,
+        query: { apiVersion, kind, namespace, fieldSelector: `metadata.name=${name}` },
+        check: checkEach(check, `${name} not found`),
+        limitMs,
+        signal: context.signal,
+        onChange: (seen) => context.progress(`${describeObject(object)}: ${seen}`, { object: objectKey(object) }),
+      });
+    }),
+  );
+}

@@ -1,0 +1,13 @@
+import Type from 'typebox';
+import { exactlyOneOf } from '../../runbook/inputs.ts';
+import { defineAction } from '../action.ts';
+import { nodeSetInputs, schedulingAction } from './node-set.ts';
+
+export default defineAction({
+  name: 'nodes.cordon',
+  summary: 'Mark nodes unschedulable so that no new pods land on them.',
+  mutating: true,
+  input: Type.Object(nodeSetInputs, { additionalProperties: false, ...exactlyOneOf('selector', 'nodes') }),
+  ...schedulingAction(true),
+  outputs: { nodes: 'Names of the nodes that were cordoned.' },
+});

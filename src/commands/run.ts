@@ -1,0 +1,90 @@
+import { Args, Command, Flags } from '@oclif/core';
+import { connectionFlags, connectionOptions, isInteractive, parseSetFlags, setFlag } from '../ui/flags.ts';
+
+export default class Run extends Command {
+  static override summary = 'Run a runbook: each step in order, timed against its target, journaled.';
+  static override description =
+    'Validates the runbook, checks every permission it needs, then runs its steps. In a terminal each step that ' +
+    'changes the cluster asks first (--yes skips that) and manual steps prompt. Every event goes to ' +
+    '<journal-dir>/<run-id>/journal.jsonl as it happens; the run ends with report.json and a summary.\n\n' +
+    'Exit codes: 0 all steps succeeded and met their targets, 1 a step failed or the run was aborted, ' +
+    '2 usage or validation error, 3 all steps succeeded but a target was missed, 130 interrupted.';
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> runbooks/evacuate-region.yaml --set region=us-east',
+    '<%= config.bin %> <%= command.id %> runbooks/evacuate-region.yaml --yes --journal-dir ./runs',
+  ];
+  static override args = { runbook: Args.string({ description: 'Runbook file.', required: true }) };
+  static override flags = {
+    ...connectionFlags,
+    set: setFlag,
+    'dry-run': Flags.boolean({
+      description: 'Show what each step would do, resolved against the cluster; change nothing.',
+    }),
+    yes: Flags.boolean({ char: 'y', description: 'Do not ask: run every step, auto-confirm manual steps.' }),
+    from: Flags.string({ description: 'Start at this step; the ones before it are skipped.', exclusive: ['only'] }),
+    only: Flags.string({ description: 'Run only this step.' }),
+    'journal-dir': Flags.string({
+      description: 'Where run folders go (default $KUBECTL_DRILL_HOME/runs, ~/.kube/drill/runs).',
+    }),
+    output: Flags.string({ char: 'o', description: 'Output format.', options: ['text', 'json'], default: 'text' }),
+  };
+
+  async run(): Promise<void> {
+    const { args, flags } = await this.parse(Run);
+    const set = parseSetFlags(flags.set ?? []);
+    if ('error' in set) this.error(set.error, { exit: 2 });
+    if (flags['dry-run']) {
+      const { printPlan } = await import('../ui/plan.ts');
+      const exitCode = await printPlan(args.runbook, set, connectionOptions(flags), flags.output, (line) => {
+        this.log(line);
+      });
+      this.exit(exitCode);
+    }
+    const { runDrill, RunRefused, ExitCode } = await import('../engine/session.ts');
+    const interrupt = new AbortController();
+    const onSigint = (): void => {
+      if (interrupt.signal.aborted) process.exit(ExitCode.interrupted);
+      interrupt.abort();
+    };
+    process.on('SIGINT', onSigint);
+    const live = flags.output === 'text' && isInteractive();
+    const view = live
+      ? (await import('../ui/live.ts')).liveView(() => {
+          interrupt.abort();
+        })
+      : (await import('../ui/plain.ts')).plainView((line) => {
+          process.stderr.write(`${line}\n`);
+        });
+    try {
+      const result = await runDrill(
+        {
+          file: args.runbook,
+          set,
+          connection: connectionOptions(flags),
+          journalDir: flags['journal-dir'],
+          yes: flags.yes,
+          interactive: isInteractive(),
+          from: flags.from,
+          only: flags.only,
+          signal: interrupt.signal,
+        },
+        view,
+      );
+      if (flags.output === 'json') {
+        this.log(JSON.stringify(result.report, null, 2));
+      } else {
+        const { renderSummary } = await import('../report/summary.ts');
+        this.log(`\n${renderSummary(result.report)}\n\njournal and report: ${result.runDir}`);
+      }
+      this.exit(result.exitCode);
+    } catch (error) {
+      if (error instanceof RunRefused) {
+        for (const line of error.details) this.logToStderr(line);
+        this.error(error.message, { exit: error.exitCode });
+      }
+      throw error;
+    } finally {
+      process.off('SIGINT', onSigint);
+    }
+  }
+}

@@ -1,0 +1,72 @@
+// `plan` and `run --dry-run`: every step resolved against the live cluster (which nodes, how many
+// pods, which budgets block, which revision an undo goes to) and every permission checked.
+// Nothing is changed.
+import type { Plan } from '../actions/action.ts';
+import { findAction } from '../actions/registry.ts';
+import { Clusters, type ConnectionOptions } from '../kube/cluster.ts';
+import { resolveStepInput } from '../runbook/resolve.ts';
+import type { RollbackStep, Runbook, Step } from '../runbook/schema.ts';
+import { checkPermissions, type MissingPermission } from './preflight.ts';
+import { messageOf, rollbackSteps } from './runner.ts';
+
+export interface StepPlan {
+  id: string;
+  name: string;
+  action: string;
+  phase: 'steps' | 'rollback';
+  context?: string;
+  plan?: Plan;
+  /** Why the step could not be planned: it depends on earlier outputs, or the cluster said no. */
+  unresolved?: string;
+  error?: string;
+}
+
+export interface RunbookPlan {
+  runbook: string;
+  context: string;
+  steps: StepPlan[];
+  missingPermissions: MissingPermission[];
+}
+
+export async function planRunbook(
+  runbook: Runbook,
+  params: Record<string, string>,
+  connection: ConnectionOptions,
+): Promise<RunbookPlan> {
+  const clusters = new Clusters(connection);
+  const planStep = async (
+    step: Step | (RollbackStep & { id: string }),
+    phase: StepPlan['phase'],
+  ): Promise<StepPlan> => {
+    const base: StepPlan = {
+      id: step.id,
+      name: step.name ?? step.id,
+      action: step.action,
+      phase,
+      context: step.context,
+    };
+    const action = findAction(step.action);
+    if (!action?.plan) return { ...base, plan: { summary: action?.summary ?? step.action } };
+    let input: unknown;
+    try {
+      input = resolveStepInput(action, step.with ?? {}, { params, outputs: {} });
+    } catch (error) {
+      return { ...base, unresolved: messageOf(error) };
+    }
+    try {
+      return { ...base, plan: await action.plan(input as never, { cluster: () => clusters.get(step.context) }) };
+    } catch (error) {
+      return { ...base, error: messageOf(error) };
+    }
+  };
+  const steps: StepPlan[] = [];
+  for (const step of runbook.spec.steps) steps.push(await planStep(step, 'steps'));
+  for (const step of rollbackSteps(runbook)) steps.push(await planStep(step, 'rollback'));
+  const missingPermissions = await checkPermissions(runbook, params, clusters);
+  return { runbook: runbook.metadata.name, context: (await clusters.get()).context, steps, missingPermissions };
+}
+
+/** A plan is good when every step could be planned and nothing is missing. */
+export function planIsClean(plan: RunbookPlan): boolean {
+  return plan.missingPermissions.length === 0 && plan.steps.every((s) => s.error === undefined);
+}

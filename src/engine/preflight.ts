@@ -1,0 +1,73 @@
+// Before the first step: every permission every step (and rollback step) will need, checked with
+// SelfSubjectAccessReview on the cluster of each step's context. A run that lacks one never starts.
+import { findAction } from '../actions/registry.ts';
+import { describePermission, missingPermissions, type Permission } from '../kube/access.ts';
+import type { Clusters } from '../kube/cluster.ts';
+import type { RollbackStep, Runbook, Step } from '../runbook/schema.ts';
+import { rollbackSteps } from './runner.ts';
+import { containsTemplate, resolveTemplates, scanTemplates } from '../runbook/template.ts';
+
+export interface MissingPermission {
+  step: string;
+  context: string;
+  permission: string;
+}
+
+/**
+ * Inputs as far as they can be known before the run: params resolved, references to step outputs
+ * left out (a permission that depends on one is checked cluster-wide instead).
+ */
+function knownInputs(step: Step | RollbackStep, params: Record<string, string>): Record<string, unknown> {
+  const known: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(step.with ?? {})) {
+    if (referencesOutputs(value)) continue;
+    known[key] = resolveTemplates(value, { params, outputs: {} });
+  }
+  return known;
+}
+
+function referencesOutputs(value: unknown): boolean {
+  if (typeof value === 'string') return scanTemplates(value).expressions.some((e) => e.reference.kind === 'output');
+  if (Array.isArray(value)) return value.some(referencesOutputs);
+  if (value !== null && typeof value === 'object') return Object.values(value).some(referencesOutputs);
+  return false;
+}
+
+export async function checkPermissions(
+  runbook: Runbook,
+  params: Record<string, string>,
+  clusters: Clusters,
+): Promise<MissingPermission[]> {
+  const steps = [...runbook.spec.steps, ...rollbackSteps(runbook)];
+  const byContext = new Map<string | undefined, { step: string; permission: Permission }[]>();
+  for (const step of steps) {
+    const action = findAction(step.action);
+    if (!action?.permissions) continue;
+    const cluster = await clusters.get(step.context);
+    const input = knownInputs(step, params);
+    for (const permission of action.permissions(input, cluster.namespace)) {
+      const namespace =
+        permission.namespace && containsTemplate(permission.namespace) ? undefined : permission.namespace;
+      const list = byContext.get(step.context) ?? [];
+      list.push({ step: step.id, permission: { ...permission, namespace } });
+      byContext.set(step.context, list);
+    }
+  }
+  const missing: MissingPermission[] = [];
+  for (const [context, needed] of byContext) {
+    const cluster = await clusters.get(context);
+    const lacking = new Set(
+      (
+        await missingPermissions(
+          cluster,
+          needed.map((n) => n.permission),
+        )
+      ).map(describePermission),
+    );
+    for (const { step, permission } of needed) {
+      const text = describePermission(permission);
+      if (lacking.has(text)) missing.push({ step, context: cluster.context, permission: text });
+    }
+  }
+  return missing;
+}

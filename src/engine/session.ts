@@ -1,0 +1,152 @@
+// A whole `kubectl drill run`: validate the runbook, check permissions, run it with a journal and a
+// report, and decide the exit code. What the user sees is a RunView, supplied by the command.
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { findAction } from '../actions/registry.ts';
+import { Clusters, type ConnectionOptions } from '../kube/cluster.ts';
+import { type Report, ReportBuilder } from '../report/model.ts';
+import type { Runbook } from '../runbook/schema.ts';
+import { paramValues } from '../runbook/semantic.ts';
+import { checkStepReference, formatResult, validateRunbookFile } from '../runbook/validate.ts';
+import type { EventHandler } from './events.ts';
+import { automaticInteraction, type Interaction } from './interaction.ts';
+import { Journal } from './journal.ts';
+import { checkPermissions } from './preflight.ts';
+import { runRunbook } from './runner.ts';
+
+/** DESIGN.md section 4. */
+export const ExitCode = { ok: 0, failed: 1, invalid: 2, missedTarget: 3, interrupted: 130 } as const;
+
+/** A failure before any step ran; nothing was changed. */
+export class RunRefused extends Error {
+  readonly exitCode: number;
+  readonly details: string[];
+  constructor(message: string, exitCode: number, details: string[] = []) {
+    super(message);
+    this.exitCode = exitCode;
+    this.details = details;
+  }
+}
+
+/** What the person at the terminal sees and answers; supplied by the command. */
+export interface RunView {
+  /** Answers questions; ignored with --yes. */
+  readonly interaction: Interaction;
+  /** Shows a single wait (validation, permission checks) while it runs. */
+  wait<T>(text: string, work: Promise<T>): Promise<T>;
+  /** Receives every event of the run. */
+  readonly handle: EventHandler;
+  /** Called once the run is over, before the summary; resolves when the view has drawn its last. */
+  close(): Promise<void>;
+}
+
+export interface DrillOptions {
+  file: string;
+  set: Record<string, string>;
+  connection: ConnectionOptions;
+  /** Where run folders go; default `$KUBECTL_DRILL_HOME/runs`, `~/.kube/drill/runs`. */
+  journalDir?: string;
+  yes: boolean;
+  /** Whether someone can answer prompts (a TTY, and not CI). */
+  interactive: boolean;
+  from?: string;
+  only?: string;
+  signal: AbortSignal;
+}
+
+export interface DrillResult {
+  report: Report;
+  runDir: string;
+  exitCode: number;
+}
+
+export function defaultJournalDir(env: NodeJS.ProcessEnv = process.env): string {
+  return join(env.KUBECTL_DRILL_HOME ?? join(homedir(), '.kube', 'drill'), 'runs');
+}
+
+/** Validates the runbook with every param given a value; refuses with every problem at once. */
+export async function loadRunbook(
+  file: string,
+  set: Record<string, string>,
+  steps: { from?: string; only?: string } = {},
+): Promise<{ runbook: Runbook; params: Record<string, string> }> {
+  const result = await validateRunbookFile(file, { set, requireParams: true });
+  if (!result.valid) throw new RunRefused(`${file} is not a valid runbook`, ExitCode.invalid, formatResult(result));
+  for (const flag of ['from', 'only'] as const) {
+    const id = steps[flag];
+    const problem = id === undefined ? undefined : checkStepReference(result.runbook, id);
+    if (problem) throw new RunRefused(`--${flag}: ${problem}`, ExitCode.invalid);
+  }
+  return { runbook: result.runbook, params: paramValues(result.runbook, set) };
+}
+
+/** Steps a person must answer for: anything that changes the cluster, and manual steps. */
+export function stepsNeedingConfirmation(runbook: Runbook): string[] {
+  return runbook.spec.steps.filter((s) => s.action === 'manual' || findAction(s.action)?.mutating).map((s) => s.id);
+}
+
+export async function runDrill(options: DrillOptions, view: RunView): Promise<DrillResult> {
+  const { runbook, params } = await view.wait(
+    `validating ${options.file}`,
+    loadRunbook(options.file, options.set, { from: options.from, only: options.only }),
+  );
+  if (!options.yes && !options.interactive) {
+    const needing = stepsNeedingConfirmation(runbook);
+    if (needing.length > 0) {
+      throw new RunRefused(
+        `pass --yes to run unattended: there is no terminal to confirm steps ${needing.join(', ')}`,
+        ExitCode.invalid,
+      );
+    }
+  }
+  const clusters = new Clusters(options.connection);
+  const missing = await view.wait('checking permissions', checkPermissions(runbook, params, clusters));
+  if (missing.length > 0) {
+    throw new RunRefused(
+      `missing permissions: nothing was changed`,
+      ExitCode.failed,
+      missing.map((m) => `step "${m.step}" (context ${m.context}) needs: ${m.permission}`),
+    );
+  }
+
+  const runId = newRunId(runbook.metadata.name);
+  const runDir = join(options.journalDir ?? defaultJournalDir(), runId);
+  mkdirSync(runDir, { recursive: true });
+  const journal = new Journal(runDir);
+  const report = new ReportBuilder();
+  const writeReport = (): void => {
+    writeFileSync(join(runDir, 'report.json'), `${JSON.stringify(report.report, null, 2)}\n`);
+  };
+  try {
+    const result = await runRunbook({
+      runId,
+      runbook,
+      file: options.file,
+      params,
+      clusters,
+      interaction: options.yes ? automaticInteraction : view.interaction,
+      handlers: [journal.write, report.handle, view.handle],
+      signal: options.signal,
+      from: options.from,
+      only: options.only,
+    });
+    writeReport();
+    return { report: report.report, runDir, exitCode: exitCodeOf(result.status, result.missedTarget) };
+  } finally {
+    journal.close();
+    await view.close();
+  }
+}
+
+function exitCodeOf(status: Report['status'], missedTarget: boolean): number {
+  if (status === 'succeeded') return missedTarget ? ExitCode.missedTarget : ExitCode.ok;
+  if (status === 'interrupted') return ExitCode.interrupted;
+  return ExitCode.failed;
+}
+
+function newRunId(runbook: string): string {
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '');
+  return `${runbook}-${stamp}-${randomBytes(2).toString('hex')}`;
+}

@@ -1,0 +1,141 @@
+// Waiting on the API by list-then-watch: the condition is checked against the listed state, then on
+// every event, so a wait ends within one event of the condition becoming true. Watches that end
+// (the server closes them, the client's inactivity timeout fires) resume from the last
+// resourceVersion seen; a 410 Gone re-lists.
+import type { KubernetesObject } from '@kubernetes/client-node';
+import type { Cluster } from './cluster.ts';
+
+export interface ObjectQuery {
+  apiVersion: string;
+  kind: string;
+  namespace?: string;
+  labelSelector?: string;
+  fieldSelector?: string;
+}
+
+/** Decides from the current objects: a value ends the wait, undefined keeps waiting. */
+export type Decide<T, R> = (objects: readonly T[]) => R | undefined;
+
+type WatchOutcome<R> = { done: true; value: R } | { done: false; relist: boolean };
+
+export async function watchUntil<T extends KubernetesObject, R>(
+  cluster: Cluster,
+  query: ObjectQuery,
+  decide: Decide<T, R>,
+  signal: AbortSignal,
+): Promise<R> {
+  const path = await collectionPath(cluster, query);
+  for (;;) {
+    signal.throwIfAborted();
+    const list = await cluster.objects.list<T>(
+      query.apiVersion,
+      query.kind,
+      query.namespace,
+      undefined,
+      undefined,
+      undefined,
+      query.fieldSelector,
+      query.labelSelector,
+    );
+    const objects = new Map(list.items.map((o) => [key(o), o]));
+    const listed = decide([...objects.values()]);
+    if (listed !== undefined) {
+      return listed;
+    }
+    let resourceVersion = list.metadata?.resourceVersion;
+    for (;;) {
+      // watchOnce listens for the abort only from its start: one during the list must stop here.
+      signal.throwIfAborted();
+      const outcome = await watchOnce(cluster, path, query, resourceVersion, signal, (type, obj) => {
+        resourceVersion = obj.metadata?.resourceVersion ?? resourceVersion;
+        if (type === 'DELETED') {
+          objects.delete(key(obj));
+        } else if (type === 'ADDED' || type === 'MODIFIED') {
+          objects.set(key(obj), obj as T);
+        } else {
+          return undefined;
+        }
+        return decide([...objects.values()]);
+      });
+      if (outcome.done) {
+        return outcome.value;
+      }
+      if (outcome.relist) {
+        break;
+      }
+    }
+  }
+}
+
+function watchOnce<R>(
+  cluster: Cluster,
+  path: string,
+  query: ObjectQuery,
+  resourceVersion: string | undefined,
+  signal: AbortSignal,
+  onEvent: (type: string, obj: KubernetesObject) => R | undefined,
+): Promise<WatchOutcome<R>> {
+  return new Promise((resolve, reject) => {
+    let controller: AbortController | undefined;
+    let settled = false;
+    const settle = (outcome: WatchOutcome<R> | Error): void => {
+      if (settled) return;
+      settled = true;
+      signal.removeEventListener('abort', onAbort);
+      controller?.abort();
+      if (outcome instanceof Error) reject(outcome);
+      else resolve(outcome);
+    };
+    const onAbort = (): void =>
+      settle(signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason)));
+    signal.addEventListener('abort', onAbort, { once: true });
+    const watch = new cluster.lib.Watch(cluster.config);
+    watch
+      .watch(
+        path,
+        {
+          resourceVersion,
+          allowWatchBookmarks: true,
+          labelSelector: query.labelSelector,
+          fieldSelector: query.fieldSelector,
+        },
+        (type, obj: KubernetesObject & { code?: number }) => {
+          if (type === 'ERROR') {
+            // 410 Gone: our resourceVersion is too old to resume from.
+            settle({ done: false, relist: obj.code === 410 });
+            return;
+          }
+          const value = onEvent(type, obj);
+          if (value !== undefined) settle({ done: true, value });
+        },
+        (error: unknown) => {
+          if (signal.aborted) return;
+          // A watch ending, with or without an error, is resumed; a 410 on connect re-lists.
+          const gone = (error as { statusCode?: number } | null)?.statusCode === 410;
+          setTimeout(() => settle({ done: false, relist: gone }), error ? 200 : 0);
+        },
+      )
+      .then((c) => {
+        controller = c;
+        if (settled) c.abort();
+      }, settle);
+  });
+}
+
+function key(obj: KubernetesObject): string {
+  return `${obj.metadata?.namespace ?? ''}/${obj.metadata?.name ?? ''}`;
+}
+
+/** The collection URL of a kind, resolved through API discovery (cached by the client). */
+export async function collectionPath(
+  cluster: Cluster,
+  query: Pick<ObjectQuery, 'apiVersion' | 'kind' | 'namespace'>,
+): Promise<string> {
+  const resource = await cluster.objects.resourceOf(query.apiVersion, query.kind);
+  if (!resource) {
+    throw new Error(`the server has no resource for ${query.kind} in ${query.apiVersion}`);
+  }
+  const base = query.apiVersion.includes('/') ? `/apis/${query.apiVersion}` : `/api/${query.apiVersion}`;
+  const scope = resource.namespaced && query.namespace ? `/namespaces/${encodeURIComponent(query.namespace)}` : '';
+  return `${base}${scope}/${resource.name}`;
+}

@@ -1,0 +1,123 @@
+// report.json, built from the run's events (DESIGN.md section 5).
+import type { RunEvent, RunStatus, StepPhase, StepStatus } from '../engine/events.ts';
+
+export interface StepReport {
+  id: string;
+  name: string;
+  action: string;
+  phase: StepPhase;
+  status: StepStatus;
+  startedAt?: string;
+  durationMs: number;
+  measuredMs?: number;
+  targetMs?: number;
+  metTarget?: boolean;
+  outputs: Record<string, unknown>;
+  error?: string;
+}
+
+export interface Report {
+  runId: string;
+  runbook: string;
+  file: string;
+  context: string;
+  params: Record<string, string>;
+  dryRun: boolean;
+  status: RunStatus | 'running';
+  startedAt: string;
+  finishedAt?: string;
+  durationMs: number;
+  targetMs?: number;
+  metTarget?: boolean;
+  reason?: string;
+  steps: StepReport[];
+}
+
+/** Folds events into a report; usable live (a partial run has a partial report). */
+export class ReportBuilder {
+  #report: Report | undefined;
+
+  readonly handle = (event: RunEvent): void => {
+    switch (event.type) {
+      case 'run.started':
+        this.#report = {
+          runId: event.runId,
+          runbook: event.runbook,
+          file: event.file,
+          context: event.context,
+          params: event.params,
+          dryRun: event.dryRun,
+          status: 'running',
+          startedAt: event.at,
+          durationMs: 0,
+          targetMs: event.targetMs,
+          steps: event.steps.map((s) => ({
+            id: s.id,
+            name: s.name,
+            action: s.action,
+            phase: 'steps',
+            status: 'skipped',
+            durationMs: 0,
+            targetMs: s.targetMs,
+            outputs: {},
+          })),
+        };
+        break;
+      case 'step.started': {
+        const report = this.#required();
+        let step = report.steps.find((s) => s.id === event.step && s.phase === event.phase);
+        if (!step) {
+          step = {
+            id: event.step,
+            name: event.name,
+            action: event.action,
+            phase: event.phase,
+            status: 'skipped',
+            durationMs: 0,
+            outputs: {},
+          };
+          report.steps.push(step);
+        }
+        step.startedAt = event.at;
+        step.targetMs = event.targetMs;
+        break;
+      }
+      case 'step.finished': {
+        const report = this.#required();
+        const step = report.steps.find((s) => s.id === event.step && s.phase === event.phase);
+        if (!step) break;
+        Object.assign(step, {
+          status: event.status,
+          durationMs: event.durationMs,
+          measuredMs: event.measuredMs,
+          metTarget: event.metTarget,
+          outputs: event.outputs ?? {},
+          error: event.error,
+        });
+        break;
+      }
+      case 'run.finished': {
+        const report = this.#required();
+        Object.assign(report, {
+          status: event.status,
+          finishedAt: event.at,
+          durationMs: event.durationMs,
+          metTarget: event.metTarget,
+          reason: event.reason,
+        });
+        break;
+      }
+      default:
+        break;
+    }
+  };
+
+  get report(): Report {
+    return this.#required();
+  }
+
+  #required(): Report {
+    if (!this.#report) throw new Error('no run.started event yet');
+    return this.#report;
+  }
+}

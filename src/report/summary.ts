@@ -1,0 +1,35 @@
+// The end-of-run summary: one row per step that ran or was planned, time against target.
+import { formatElapsed } from './format.ts';
+import type { Report, StepReport } from './model.ts';
+
+function met(value: boolean | undefined): string {
+  if (value === undefined) return '-';
+  return value ? 'yes' : 'NO';
+}
+
+function time(ms: number | undefined): string {
+  return ms === undefined ? '-' : formatElapsed(ms);
+}
+
+function row(step: StepReport): string[] {
+  const measured = step.measuredMs === undefined ? '' : ` (measured ${time(step.measuredMs)})`;
+  const name = step.phase === 'rollback' ? `rollback: ${step.id}` : step.id;
+  return [name, step.status, `${time(step.durationMs)}${measured}`, time(step.targetMs), met(step.metTarget)];
+}
+
+export function renderSummary(report: Report): string {
+  const rows = [
+    ['STEP', 'STATUS', 'TIME', 'TARGET', 'MET'],
+    ...report.steps.map(row),
+    ['(run)', report.status, time(report.durationMs), time(report.targetMs), met(report.metTarget)],
+  ];
+  const widths = rows[0]?.map((_, column) => Math.max(...rows.map((r) => r[column]?.length ?? 0))) ?? [];
+  const lines = rows.map((r) =>
+    r
+      .map((cell, column) => cell.padEnd(widths[column] ?? 0))
+      .join('  ')
+      .trimEnd(),
+  );
+  if (report.reason) lines.push('', `reason: ${report.reason}`);
+  return lines.join('\n');
+}

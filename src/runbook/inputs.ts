@@ -1,0 +1,94 @@
+/**
+ * Schema building blocks shared by runbook fields and action inputs, so that the same kind of value
+ * is spelt, described and checked the same way everywhere.
+ *
+ * `patternErrorMessage` is the JSON Schema extension understood by VS Code and yaml-language-server;
+ * the validator uses it too, so editors and `kubectl drill validate` say the same thing.
+ */
+import Type, { type TSchemaOptions } from 'typebox';
+import { DURATION_PATTERN, POSITIVE_DURATION_PATTERN } from './duration.ts';
+
+export const DNS_LABEL_PATTERN = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$';
+export const DNS_SUBDOMAIN_PATTERN = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$';
+
+/** A Go-style duration such as `90s`, `10m` or `1h30m`; zero only where `allowZero` says so. */
+export function Duration(options: TSchemaOptions & { description: string; allowZero?: boolean }) {
+  const { allowZero = false, ...rest } = options;
+  return Type.String({
+    pattern: allowZero ? DURATION_PATTERN : POSITIVE_DURATION_PATTERN,
+    patternErrorMessage: 'must be a duration like 30s, 10m or 1h30m',
+    examples: ['30s', '10m', '1h30m'],
+    ...rest,
+  });
+}
+
+/** A DNS-1123 label: namespaces, step ids, runbook names. */
+export function DnsLabel(options: TSchemaOptions & { description: string }) {
+  return Type.String({
+    pattern: DNS_LABEL_PATTERN,
+    maxLength: 63,
+    patternErrorMessage: 'must be lower-case letters, digits and "-", starting and ending with a letter or digit',
+    ...options,
+  });
+}
+
+/** A Kubernetes object name (DNS-1123 subdomain). */
+export function ObjectName(options: TSchemaOptions & { description: string }) {
+  return Type.String({
+    pattern: DNS_SUBDOMAIN_PATTERN,
+    maxLength: 253,
+    patternErrorMessage: 'must be a Kubernetes name: lower-case letters, digits, "-" and "."',
+    ...options,
+  });
+}
+
+export const Namespace = (description = 'Namespace of the object; defaults to the current namespace.') =>
+  DnsLabel({ description });
+
+export const LabelSelector = (description: string) =>
+  Type.String({ minLength: 1, description, examples: ['topology.kubernetes.io/region=eu-west'] });
+
+export const NodeNames = () =>
+  Type.Array(ObjectName({ description: 'Node name.' }), {
+    minItems: 1,
+    description: 'Names of the nodes; use this or `selector`.',
+  });
+
+export const ApiVersion = () =>
+  Type.String({
+    pattern: '^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?v[0-9]+((alpha|beta)[0-9]+)?$',
+    patternErrorMessage: 'must be an API version like v1 or apps/v1',
+    description: 'API version of the object, like `v1` or `apps/v1`.',
+    examples: ['v1', 'apps/v1'],
+  });
+
+export const Kind = (description = 'Kind of the object, like `ConfigMap` or `Deployment`.') =>
+  Type.String({
+    pattern: '^[A-Z][A-Za-z0-9]*$',
+    patternErrorMessage: 'must be a Kubernetes kind in CamelCase, like Deployment',
+    description,
+  });
+
+export const WorkloadKind = <Kinds extends string>(kinds: readonly Kinds[]) =>
+  Type.Enum([...kinds], { description: `Kind of the workload: ${kinds.join(', ')}.` });
+
+/**
+ * Object-level constraint: exactly one of the given keys must be present. Kept as plain
+ * `oneOf`/`required` so that editors understand it and error messages can name the keys.
+ */
+export function exactlyOneOf(...keys: string[]) {
+  return { oneOf: keys.map((key) => ({ required: [key] })) };
+}
+
+/** The inputs that name a workload, shared by the rollout actions and `scale`. */
+export function workloadInputs<Kinds extends string>(kinds: readonly Kinds[]) {
+  return {
+    kind: WorkloadKind(kinds),
+    name: ObjectName({ description: 'Name of the workload.' }),
+    namespace: Type.Optional(Namespace()),
+  };
+}
+
+/** `timeout` of an action that waits for something. */
+export const WaitTimeout = (what: string) =>
+  Type.Optional(Duration({ description: `How long to wait for ${what}; defaults to the step's timeout.` }));

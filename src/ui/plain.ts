@@ -1,0 +1,50 @@
+// Line output for runs without a terminal (CI, pipes, -o json): one line per event, nothing redrawn.
+import type { RunView } from '../engine/session.ts';
+import type { Interaction } from '../engine/interaction.ts';
+import type { RunEvent } from '../engine/events.ts';
+import { formatElapsed } from '../report/format.ts';
+
+const refuse = (): never => {
+  throw new Error('no terminal to ask: pass --yes to run unattended');
+};
+
+/** Nobody to ask: runs that need answers are refused before they start, so this is a safety net. */
+export const noInteraction: Interaction = { automatic: false, approve: refuse, confirm: refuse };
+
+export function describeEvent(event: RunEvent): string | undefined {
+  const clock = `[${formatElapsed(event.t).padStart(6)}]`;
+  switch (event.type) {
+    case 'run.started':
+      return `${clock} run ${event.runId}: ${event.runbook} on context ${event.context}`;
+    case 'step.started': {
+      const target = event.targetMs === undefined ? '' : ` (target ${formatElapsed(event.targetMs)})`;
+      return `${clock} ${event.phase === 'rollback' ? 'rollback ' : ''}${event.step}: ${event.name}${target}`;
+    }
+    case 'step.progress':
+      return `${clock}   ${event.step}: ${event.message}`;
+    case 'step.finished': {
+      const target =
+        event.targetMs === undefined
+          ? ''
+          : `, target ${formatElapsed(event.targetMs)} ${event.metTarget === false ? 'MISSED' : 'met'}`;
+      const error = event.error ? `: ${event.error}` : '';
+      return `${clock} ${event.step} ${event.status} in ${formatElapsed(event.durationMs)}${target}${error}`;
+    }
+    case 'prompt.answered':
+      return `${clock}   ${event.step}: ${event.question} -> ${String(event.answer)}${event.auto ? ' (--yes)' : ''}`;
+    case 'run.finished':
+      return `${clock} run ${event.status} in ${formatElapsed(event.durationMs)}${event.reason ? `: ${event.reason}` : ''}`;
+  }
+}
+
+export function plainView(write: (line: string) => void): RunView {
+  return {
+    interaction: noInteraction,
+    wait: (_text, work) => work,
+    handle: (event) => {
+      const line = describeEvent(event);
+      if (line) write(line);
+    },
+    close: () => Promise.resolve(),
+  };
+}

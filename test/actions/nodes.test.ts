@@ -1,0 +1,198 @@
+// nodes.cordon, nodes.uncordon and nodes.drain against the sandbox's real control plane. Each drain
+// test limits itself to its own pods with podSelector, and every test uncordons what it cordoned.
+import assert from 'node:assert/strict';
+import { after, describe, test } from 'node:test';
+import type { V1Pod } from '@kubernetes/client-node';
+import cordon from '../../src/actions/nodes/cordon.ts';
+import drain from '../../src/actions/nodes/drain.ts';
+import uncordon from '../../src/actions/nodes/uncordon.ts';
+import { planAction, runAction } from '../support/actions.ts';
+import { apps, core, deployment, isPodReady, policy, testNamespace, waitFor } from '../support/sandbox.ts';
+
+const zone = 'topology.kubernetes.io/zone';
+
+async function unschedulable(selector: string): Promise<boolean[]> {
+  const nodes = await core.listNode({ labelSelector: selector });
+  return nodes.items.map((n) => n.spec?.unschedulable ?? false);
+}
+
+async function uncordonAll(): Promise<void> {
+  for (const node of (await core.listNode()).items) {
+    if (node.spec?.unschedulable) await runAction(uncordon, { nodes: [node.metadata?.name] });
+  }
+}
+
+async function podsOf(namespace: string, app: string): Promise<V1Pod[]> {
+  return (await core.listNamespacedPod({ namespace, labelSelector: `app=${app}` })).items;
+}
+
+/** One pod per node: a spread that puts exactly one replica on each of the 12 nodes. */
+function onePerNode(name: string, namespace: string) {
+  const body = deployment(name, 12, {
+    topologySpreadConstraints: [
+      {
+        maxSkew: 1,
+        topologyKey: 'kubernetes.io/hostname',
+        whenUnsatisfiable: 'DoNotSchedule',
+        nodeTaintsPolicy: 'Honor',
+        labelSelector: { matchLabels: { app: name } },
+      },
+    ],
+  });
+  const labels = { app: name, 'drill-test': namespace };
+  // Replacements take a second to start, so a budget of one really does hold back a second eviction.
+  if (body.spec?.template.metadata) {
+    body.spec.template.metadata.labels = labels;
+    body.spec.template.metadata.annotations = { 'sandbox.drill.dev/start-delay': '1s' };
+  }
+  return body;
+}
+
+describe('nodes.cordon and nodes.uncordon', () => {
+  after(uncordonAll);
+
+  test('cordon a region by selector, idempotently, then uncordon it', async () => {
+    const selector = 'topology.kubernetes.io/region=ap-south';
+    const first = await runAction(cordon, { selector });
+    assert.equal((first.outputs.nodes as string[]).length, 4);
+    assert.deepEqual(await unschedulable(selector), [true, true, true, true]);
+    assert.deepEqual(await unschedulable('topology.kubernetes.io/region=eu-west'), [false, false, false, false]);
+    const again = await runAction(cordon, { selector });
+    assert.equal(again.recorded.progress.filter((p) => p.message.startsWith('already cordoned')).length, 4);
+    await runAction(uncordon, { selector });
+    assert.deepEqual(await unschedulable(selector), [false, false, false, false]);
+  });
+
+  test('a selector matching most of the cluster is refused unless allowAll', async () => {
+    await assert.rejects(
+      runAction(cordon, { selector: 'kubernetes.io/os=linux' }),
+      /refusing: .*matches 12 of 12 nodes/,
+    );
+    assert.ok(
+      (await unschedulable('kubernetes.io/os=linux')).every((u) => !u),
+      'nothing was cordoned',
+    );
+    const wide = await runAction(cordon, { selector: 'kubernetes.io/os=linux', allowAll: true });
+    assert.equal((wide.outputs.nodes as string[]).length, 12);
+    await runAction(uncordon, { selector: 'kubernetes.io/os=linux', allowAll: true });
+  });
+
+  test('a selector matching no node is an error', async () => {
+    await assert.rejects(runAction(cordon, { selector: 'topology.kubernetes.io/region=mars' }), /matches no nodes/);
+  });
+
+  test('plan says what would change without changing it', async () => {
+    const plan = await planAction(cordon, { selector: `${zone}=eu-west-a` });
+    assert.match(plan.summary, /^cordon 2 of 2 nodes: eu-west-a-1, eu-west-a-2$/);
+    assert.deepEqual(await unschedulable(`${zone}=eu-west-a`), [false, false]);
+  });
+});
+
+describe('nodes.drain', () => {
+  after(uncordonAll);
+
+  test('drains a zone in parallel through evictions, honouring a PodDisruptionBudget', async () => {
+    const namespace = await testNamespace('t-drain');
+    await apps.createNamespacedDeployment({ namespace, body: onePerNode('web', namespace) });
+    await policy.createNamespacedPodDisruptionBudget({
+      namespace,
+      body: { metadata: { name: 'web' }, spec: { maxUnavailable: 1, selector: { matchLabels: { app: 'web' } } } },
+    });
+    await waitFor('12 ready pods and an observed budget', async () => {
+      const pdb = await policy.readNamespacedPodDisruptionBudget({ namespace, name: 'web' });
+      return pdb.status?.currentHealthy === 12 && pdb.status.disruptionsAllowed === 1;
+    });
+    const before = await podsOf(namespace, 'web');
+    const result = await runAction(drain, {
+      selector: `${zone}=us-east-b`,
+      podSelector: `drill-test=${namespace}`,
+      parallelism: 2,
+      waitForReplacements: true,
+    });
+
+    assert.deepEqual((result.outputs.nodes as string[]).sort(), ['us-east-b-1', 'us-east-b-2']);
+    const evicted = before.filter((p) => p.spec?.nodeName?.startsWith('us-east-b-'));
+    assert.deepEqual(
+      (result.outputs.evictedPods as string[]).sort(),
+      evicted.map((p) => `${namespace}/${p.metadata?.name}`).sort(),
+    );
+    assert.deepEqual(Object.keys(result.outputs.perNodeMs as object).sort(), ['us-east-b-1', 'us-east-b-2']);
+    // Two evictions at once against a budget of one: the second had to wait, and said which budget.
+    const blocked = result.recorded.progress.filter((p) => p.message.includes('blocked'));
+    assert.ok(blocked.length >= 1, 'an eviction was refused by the budget');
+    assert.deepEqual(blocked[0]?.data?.pdb, ['web']);
+    const after = await podsOf(namespace, 'web');
+    assert.equal(after.filter(isPodReady).length, 12, 'replacements are Ready');
+    assert.ok(
+      after.every((p) => !p.spec?.nodeName?.startsWith('us-east-b-')),
+      'no pod left on the drained zone',
+    );
+    // The sandbox's DaemonSet pods stay: drain ignores them by default.
+    const agents = await core.listNamespacedPod({ namespace: 'shop', labelSelector: 'app=log-agent' });
+    assert.equal(agents.items.filter((p) => p.spec?.nodeName?.startsWith('us-east-b-')).length, 2);
+  });
+
+  test('a budget that never allows the eviction fails the drain at its timeout, naming the budget', async () => {
+    const namespace = await testNamespace('t-drain-pdb');
+    const node = 'eu-west-b-1';
+    const body = deployment('pinned', 2, { nodeSelector: { 'kubernetes.io/hostname': node } });
+    await apps.createNamespacedDeployment({ namespace, body });
+    await policy.createNamespacedPodDisruptionBudget({
+      namespace,
+      body: {
+        metadata: { name: 'pinned-pdb' },
+        spec: { minAvailable: 2, selector: { matchLabels: { app: 'pinned' } } },
+      },
+    });
+    await waitFor('an observed budget', async () => {
+      const pdb = await policy.readNamespacedPodDisruptionBudget({ namespace, name: 'pinned-pdb' });
+      return pdb.status?.currentHealthy === 2;
+    });
+    await assert.rejects(
+      runAction(drain, { nodes: [node], podSelector: 'app=pinned', timeout: '2s' }),
+      /draining eu-west-b-1 timed out after 2000 ms/,
+    );
+    const pods = await podsOf(namespace, 'pinned');
+    assert.equal(pods.filter((p) => !p.metadata?.deletionTimestamp).length, 2, 'both pods are still there');
+    const plan = await planAction(drain, { nodes: [node], podSelector: 'app=pinned' });
+    assert.ok(plan.warnings?.some((w) => w.includes('pinned-pdb') && w.includes('allows 0 disruptions')));
+  });
+
+  test('unmanaged and emptyDir pods stop the drain before anything is evicted, unless allowed', async () => {
+    const namespace = await testNamespace('t-drain-filters');
+    const node = 'ap-south-a-1';
+    const labels = { 'drill-test': namespace };
+    await core.createNamespacedPod({
+      namespace,
+      body: {
+        metadata: { name: 'bare', labels },
+        spec: { nodeName: node, containers: [{ name: 'app', image: 'registry.test.example/bare:1' }] },
+      },
+    });
+    const scratch = deployment('scratch', 1, {
+      nodeName: node,
+      volumes: [{ name: 'tmp', emptyDir: {} }],
+    });
+    if (scratch.spec?.template.metadata) scratch.spec.template.metadata.labels = { app: 'scratch', ...labels };
+    await apps.createNamespacedDeployment({ namespace, body: scratch });
+    await waitFor('both pods running', async () => {
+      const pods = (await core.listNamespacedPod({ namespace })).items;
+      return pods.length === 2 && pods.every(isPodReady);
+    });
+    const podSelector = `drill-test=${namespace}`;
+    await assert.rejects(runAction(drain, { nodes: [node], podSelector }), (error: Error) => {
+      assert.match(error.message, new RegExp(`cannot delete Pods that declare no controller .*: ${namespace}/bare`));
+      assert.match(error.message, /cannot delete Pods with local storage \(set deleteEmptyDirData: true/);
+      return true;
+    });
+    assert.equal(
+      (await core.listNamespacedPod({ namespace })).items.filter((p) => !p.metadata?.deletionTimestamp).length,
+      2,
+    );
+
+    const result = await runAction(drain, { nodes: [node], podSelector, force: true, deleteEmptyDirData: true });
+    assert.equal((result.outputs.evictedPods as string[]).length, 2);
+    assert.ok(result.recorded.progress.some((p) => p.message.includes('deleting Pods that declare no controller')));
+    await assert.rejects(core.readNamespacedPod({ namespace, name: 'bare' }), (e: { code?: number }) => e.code === 404);
+  });
+});

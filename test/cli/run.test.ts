@@ -1,0 +1,165 @@
+// `kubectl drill run` end to end, as a user runs it: the real binary, the sandbox, a journal
+// directory, exit codes (DESIGN.md section 4).
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import type { RunEvent } from '../../src/engine/events.ts';
+import type { Report } from '../../src/report/model.ts';
+import { adminKubeconfig, repoRoot, restrictedKubeconfig } from '../support/paths.ts';
+import { apps, core, waitFor } from '../support/sandbox.ts';
+
+const cli = `${repoRoot}bin/kubectl-drill`;
+const fixture = (name: string) => `${repoRoot}test/fixtures/runbooks/e2e/${name}`;
+const env = { ...process.env, CI: 'true' };
+
+function drill(args: string[], kubeconfig = adminKubeconfig) {
+  return spawnSync(cli, [...args, '--kubeconfig', kubeconfig], { encoding: 'utf8', env, timeout: 120_000 });
+}
+
+function runDir(journalDir: string): string {
+  const runs = readdirSync(journalDir);
+  assert.equal(runs.length, 1, `one run folder in ${journalDir}`);
+  return join(journalDir, runs[0] ?? '');
+}
+
+function journal(dir: string): RunEvent[] {
+  return readFileSync(join(dir, 'journal.jsonl'), 'utf8')
+    .trimEnd()
+    .split('\n')
+    .map((line) => JSON.parse(line) as RunEvent);
+}
+
+async function cordonedNodes(): Promise<string[]> {
+  return (await core.listNode()).items.filter((n) => n.spec?.unschedulable).map((n) => n.metadata?.name ?? '');
+}
+
+describe('kubectl drill run', () => {
+  test('runbooks/evacuate-region.yaml runs end to end with --yes, journaled and reported', async () => {
+    const journalDir = mkdtempSync(join(tmpdir(), 'drill-runs-'));
+    const result = drill(['run', `${repoRoot}runbooks/evacuate-region.yaml`, '--yes', '--journal-dir', journalDir]);
+    assert.ok([0, 3].includes(result.status ?? -1), `exit ${result.status}: ${result.stderr}`);
+    const dir = runDir(journalDir);
+
+    const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as Report;
+    assert.equal(report.runbook, 'evacuate-region');
+    assert.equal(report.status, 'succeeded');
+    assert.equal(report.runId, dir.split('/').at(-1));
+    assert.ok(report.durationMs > 0 && report.targetMs === 120_000);
+    const mainSteps = report.steps.filter((s) => s.phase === 'steps');
+    assert.deepEqual(
+      mainSteps.map((s) => s.id),
+      [
+        'cordon',
+        'drain',
+        'frontend-serving',
+        'rollback-checkout',
+        'confirm-region-empty',
+        'uncordon',
+        'restore-release',
+      ],
+    );
+    for (const step of mainSteps) {
+      assert.equal(step.status, 'succeeded', step.id);
+      assert.equal(typeof step.metTarget, 'boolean', step.id);
+      assert.ok(step.startedAt && step.targetMs, step.id);
+    }
+    assert.equal((report.steps.find((s) => s.id === 'drain')?.outputs.nodes as string[]).length, 4);
+
+    const events = journal(dir);
+    assert.equal(events[0]?.type, 'run.started');
+    assert.equal(events.at(-1)?.type, 'run.finished');
+    assert.equal(events.filter((e) => e.type === 'step.started').length, 7);
+    assert.ok(events.some((e) => e.type === 'prompt.answered' && e.auto));
+    assert.ok(
+      events.every((e, i) => i === 0 || e.t >= (events[i - 1]?.t ?? 0)),
+      't never goes back',
+    );
+    assert.ok(events.every((e) => !Number.isNaN(Date.parse(e.at))));
+    assert.match(result.stdout, /STEP +STATUS +TIME +TARGET +MET/);
+
+    // The drill leaves the shop as it found it: region back, bad release back.
+    assert.deepEqual(await cordonedNodes(), []);
+    const checkout = await apps.readNamespacedDeployment({ namespace: 'shop', name: 'checkout' });
+    assert.equal(checkout.spec?.template.spec?.containers[0]?.image, 'registry.shop.example/checkout:1.9.0');
+  });
+
+  test('a user without the permissions is refused before anything changes, naming what is missing', async () => {
+    const journalDir = mkdtempSync(join(tmpdir(), 'drill-runs-'));
+    const result = drill(
+      ['run', `${repoRoot}runbooks/evacuate-region.yaml`, '--yes', '--journal-dir', journalDir],
+      restrictedKubeconfig,
+    );
+    assert.equal(result.status, 1);
+    assert.match(result.stderr, /step "cordon" .* needs: patch nodes \(cluster-wide\)/);
+    assert.match(result.stderr, /needs: create pods\/eviction/);
+    assert.match(result.stderr, /missing permissions: nothing was changed/);
+    assert.deepEqual(readdirSync(journalDir), [], 'no run was started');
+    assert.deepEqual(await cordonedNodes(), []);
+  });
+
+  test('an invalid runbook exits 2 with file:line:col before touching the cluster', () => {
+    const result = drill(['run', `${repoRoot}test/fixtures/runbooks/invalid/unknown-action.yaml`, '--yes']);
+    assert.equal(result.status, 2);
+    assert.match(result.stderr, /unknown-action\.yaml:\d+:\d+: unknown action/);
+  });
+
+  test('without a terminal and without --yes, steps that need confirming are refused', async () => {
+    const result = drill(['run', `${repoRoot}runbooks/evacuate-region.yaml`]);
+    assert.equal(result.status, 2);
+    assert.match(result.stderr, /pass --yes to run unattended/);
+    assert.deepEqual(await cordonedNodes(), []);
+  });
+
+  test('a failing step with onFailure: rollback runs the rollback steps and exits 1', async () => {
+    const journalDir = mkdtempSync(join(tmpdir(), 'drill-runs-'));
+    const result = drill(['run', fixture('failing-with-rollback.yaml'), '--yes', '--journal-dir', journalDir]);
+    assert.equal(result.status, 1, result.stderr);
+    const report = JSON.parse(readFileSync(join(runDir(journalDir), 'report.json'), 'utf8')) as Report;
+    assert.equal(report.status, 'failed');
+    const status = Object.fromEntries(report.steps.map((s) => [`${s.phase}/${s.id}`, s.status]));
+    assert.deepEqual(status, {
+      'steps/cordon': 'succeeded',
+      'steps/too-slow': 'failed',
+      'steps/never': 'skipped',
+      'rollback/uncordon': 'succeeded',
+    });
+    assert.match(report.steps.find((s) => s.id === 'too-slow')?.error ?? '', /timed out after 500ms/);
+    assert.deepEqual(await cordonedNodes(), [], 'the rollback uncordoned the zone');
+  });
+
+  test('a missed target with every step succeeded exits 3', () => {
+    const journalDir = mkdtempSync(join(tmpdir(), 'drill-runs-'));
+    const result = drill(['run', fixture('missed-target.yaml'), '--yes', '--journal-dir', journalDir, '-o', 'json']);
+    assert.equal(result.status, 3, result.stderr);
+    const report = JSON.parse(result.stdout) as Report;
+    assert.equal(report.status, 'succeeded');
+    assert.equal(report.steps[0]?.metTarget, false);
+  });
+
+  test('Ctrl-C marks the running step and the run interrupted, keeps the journal, exits 130', async () => {
+    const journalDir = mkdtempSync(join(tmpdir(), 'drill-runs-'));
+    const child: ChildProcess = spawn(
+      cli,
+      ['run', fixture('long-sleep.yaml'), '--yes', '--journal-dir', journalDir, '--kubeconfig', adminKubeconfig],
+      { env, stdio: 'ignore' },
+    );
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    await waitFor('the nap step to start', () => {
+      const dir = existsSync(journalDir) ? readdirSync(journalDir)[0] : undefined;
+      return Promise.resolve(
+        dir !== undefined && journal(join(journalDir, dir)).some((e) => e.type === 'step.started' && e.step === 'nap'),
+      );
+    });
+    child.kill('SIGINT');
+    assert.equal(await exited, 130);
+    const events = journal(runDir(journalDir));
+    const nap = events.find((e) => e.type === 'step.finished' && e.step === 'nap');
+    assert.equal(nap?.type === 'step.finished' && nap.status, 'interrupted');
+    const last = events.at(-1);
+    assert.equal(last?.type === 'run.finished' && last.status, 'interrupted');
+    assert.ok(!events.some((e) => e.type === 'step.started' && e.step === 'never'));
+  });
+});
