@@ -25,9 +25,11 @@ const k = (...args: string[]): string => sh(kubectl, ['--kubeconfig', kubeconfig
 /** Puts every pod back where a fresh rollout would: spread over all regions again. */
 function rebalance(): void {
   k('uncordon', '-l', `topology.kubernetes.io/region=${region}`);
-  k('-n', 'shop', 'rollout', 'restart', 'deployment', 'statefulset');
-  k('-n', 'bench', 'rollout', 'restart', 'deployment');
-  for (const ns of ['shop', 'bench']) k('-n', ns, 'rollout', 'status', '--timeout=180s', 'deployment', 'statefulset');
+  for (const ns of ['shop', 'bench']) {
+    const workloads = k('-n', ns, 'get', 'deployment,statefulset', '-o', 'name').trim().split('\n');
+    for (const workload of workloads) k('-n', ns, 'rollout', 'restart', workload);
+    for (const workload of workloads) k('-n', ns, 'rollout', 'status', '--timeout=180s', workload);
+  }
 }
 
 function podsInRegion(): number {
@@ -75,8 +77,10 @@ try {
   rebalance();
 
   console.log(`## draining the 4 nodes of ${region} (sandbox pod termination capped at 1 s)`);
-  console.log(`nodes.drain, parallelism 4     ${(ours / 1000).toFixed(1)} s  (${pods} pods)`);
-  console.log(`kubectl drain, node by node    ${(theirs / 1000).toFixed(1)} s  (${kubectlPods} pods)`);
+  const line = (name: string, ms: number, n: number): string =>
+    `${name.padEnd(30)} ${(ms / 1000).toFixed(1)} s  (${n} pods, ${(ms / n).toFixed(0)} ms per pod)`;
+  console.log(line('nodes.drain, parallelism 4', ours, pods));
+  console.log(line('kubectl drain, node by node', theirs, kubectlPods));
   console.log(`speed-up                       ${(theirs / ours).toFixed(1)}x`);
 } finally {
   sh('bash', [sandboxScript, 'down']);
