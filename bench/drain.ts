@@ -62,6 +62,7 @@ try {
   await drain.execute?.(input, {
     step: { id: 'bench', name: 'bench' },
     cluster: () => Promise.resolve(cluster),
+    runbookDir: process.cwd(),
     signal: new AbortController().signal,
     progress: () => undefined,
     confirm: () => Promise.resolve(true),

@@ -37,6 +37,7 @@ async function measure(input: Record<string, unknown>, change: () => Promise<unk
   const context: ExecuteContext = {
     step: { id: 'bench', name: 'bench' },
     cluster: () => Promise.resolve(cluster),
+    runbookDir: process.cwd(),
     signal: new AbortController().signal,
     timeoutMs: 30_000,
     progress: () => listed(),

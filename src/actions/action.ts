@@ -10,6 +10,8 @@ import type { Cluster } from '../kube/cluster.ts';
 export interface PlanContext {
   /** The cluster of the step's `context:`. */
   cluster(): Promise<Cluster>;
+  /** The runbook's folder: relative paths in inputs (a manifest `file`) are relative to it. */
+  readonly runbookDir: string;
 }
 
 export interface ExecuteContext extends PlanContext {
@@ -53,7 +55,7 @@ export interface ActionSpec<Input extends TObject = TObject> {
   /** What the step would do, looked up in the cluster but changing nothing. */
   readonly plan?: (input: Static<Input>, context: PlanContext) => Promise<Plan>;
   /** The API permissions the step needs; `namespace` is the cluster's default namespace. */
-  readonly permissions?: (input: Static<Input>, namespace: string) => Permission[];
+  readonly permissions?: (input: Static<Input>, namespace: string, runbookDir?: string) => Permission[];
   readonly execute?: (input: Static<Input>, context: ExecuteContext) => Promise<ActionResult>;
 }
 

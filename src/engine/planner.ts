@@ -1,6 +1,7 @@
 // `plan` and `run --dry-run`: every step resolved against the live cluster (which nodes, how many
 // pods, which budgets block, which revision an undo goes to) and every permission checked.
 // Nothing is changed.
+import { dirname } from 'node:path';
 import type { Plan } from '../actions/action.ts';
 import { findAction } from '../actions/registry.ts';
 import { Clusters, type ConnectionOptions } from '../kube/cluster.ts';
@@ -29,10 +30,12 @@ export interface RunbookPlan {
 }
 
 export async function planRunbook(
+  file: string,
   runbook: Runbook,
   params: Record<string, string>,
   connection: ConnectionOptions,
 ): Promise<RunbookPlan> {
+  const runbookDir = dirname(file);
   const clusters = new Clusters(connection);
   const planStep = async (
     step: Step | (RollbackStep & { id: string }),
@@ -54,7 +57,10 @@ export async function planRunbook(
       return { ...base, unresolved: messageOf(error) };
     }
     try {
-      return { ...base, plan: await action.plan(input as never, { cluster: () => clusters.get(step.context) }) };
+      return {
+        ...base,
+        plan: await action.plan(input as never, { cluster: () => clusters.get(step.context), runbookDir }),
+      };
     } catch (error) {
       return { ...base, error: messageOf(error) };
     }
@@ -62,7 +68,7 @@ export async function planRunbook(
   const steps: StepPlan[] = [];
   for (const step of runbook.spec.steps) steps.push(await planStep(step, 'steps'));
   for (const step of rollbackSteps(runbook)) steps.push(await planStep(step, 'rollback'));
-  const missingPermissions = await checkPermissions(runbook, params, clusters);
+  const missingPermissions = await checkPermissions(runbook, params, clusters, runbookDir);
   return { runbook: runbook.metadata.name, context: (await clusters.get()).context, steps, missingPermissions };
 }
 

@@ -37,6 +37,7 @@ export async function checkPermissions(
   runbook: Runbook,
   params: Record<string, string>,
   clusters: Clusters,
+  runbookDir: string,
 ): Promise<MissingPermission[]> {
   const steps = [...runbook.spec.steps, ...rollbackSteps(runbook)];
   const byContext = new Map<string | undefined, { step: string; permission: Permission }[]>();
@@ -45,7 +46,7 @@ export async function checkPermissions(
     if (!action?.permissions) continue;
     const cluster = await clusters.get(step.context);
     const input = knownInputs(step, params);
-    for (const permission of action.permissions(input, cluster.namespace)) {
+    for (const permission of action.permissions(input, cluster.namespace, runbookDir)) {
       const namespace =
         permission.namespace && containsTemplate(permission.namespace) ? undefined : permission.namespace;
       const list = byContext.get(step.context) ?? [];

@@ -3,6 +3,7 @@
 // handlers of its events, and questions go through an Interaction.
 
 import type { ActionResult, ActionSpec } from '../actions/action.ts';
+import { dirname } from 'node:path';
 import { findAction } from '../actions/registry.ts';
 import type { Clusters } from '../kube/cluster.ts';
 import { formatDuration, parseDuration } from '../runbook/duration.ts';
@@ -218,6 +219,7 @@ class Run {
       const result = await action.execute(input as never, {
         step: { ...ref, context: step.context },
         cluster: () => this.#options.clusters.get(step.context),
+        runbookDir: dirname(this.#options.file),
         signal: controller.signal,
         timeoutMs,
         progress: (message, data) => {
@@ -231,7 +233,9 @@ class Run {
     } catch (error) {
       const cause: unknown = controller.signal.aborted ? controller.signal.reason : error;
       if (cause instanceof Interrupted) return finish({ status: 'interrupted', error: 'interrupted' });
-      return finish({ status: 'failed', error: messageOf(cause) });
+      // An action that times out on its own says more ("... last seen: ...") than the step's timer.
+      const ownError = error instanceof Error && error !== cause && error.name !== 'AbortError';
+      return finish({ status: 'failed', error: ownError ? error.message : messageOf(cause) });
     } finally {
       clearTimeout(timer);
       this.#options.signal.removeEventListener('abort', onInterrupt);
@@ -242,7 +246,12 @@ class Run {
     const { interaction } = this.#options;
     if (interaction.automatic) return 'run';
     const plan = action.plan
-      ? (await action.plan(input as never, { cluster: () => this.#options.clusters.get(context) })).summary
+      ? (
+          await action.plan(input as never, {
+            cluster: () => this.#options.clusters.get(context),
+            runbookDir: dirname(this.#options.file),
+          })
+        ).summary
       : action.summary;
     const answer = await interaction.approve(ref, plan);
     this.#emit({

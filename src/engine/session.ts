@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { findAction } from '../actions/registry.ts';
 import { Clusters, type ConnectionOptions } from '../kube/cluster.ts';
 import { type Report, ReportBuilder } from '../report/model.ts';
@@ -102,7 +102,10 @@ export async function runDrill(options: DrillOptions, view: RunView): Promise<Dr
     }
   }
   const clusters = new Clusters(options.connection);
-  const missing = await view.wait('checking permissions', checkPermissions(runbook, params, clusters));
+  const missing = await view.wait(
+    'checking permissions',
+    checkPermissions(runbook, params, clusters, dirname(options.file)),
+  );
   if (missing.length > 0) {
     throw new RunRefused(
       `missing permissions: nothing was changed`,

@@ -52,14 +52,13 @@ interface Condition {
  * by the state from before it.
  */
 export function conditionVerdict(object: ApiObject, wanted: ConditionWanted): Verdict {
-  const status = asRecord(object.status);
-  const conditions = Array.isArray(status?.conditions) ? (status.conditions as Condition[]) : [];
-  const condition = conditions.find((c) => typeof c.type === 'string' && equalFold(c.type, wanted.type));
+  const condition = conditionsOf(object).find((c) => typeof c.type === 'string' && equalFold(c.type, wanted.type));
   if (typeof condition?.status !== 'string') return { state: 'waiting', seen: `no ${wanted.type} condition` };
   const reason = typeof condition.reason === 'string' && condition.reason !== '' ? ` (${condition.reason})` : '';
   const seen = `${String(condition.type)}=${condition.status}${reason}`;
   const generation = object.metadata?.generation;
-  const observed = numberOr(condition.observedGeneration, numberOr(status?.observedGeneration, undefined));
+  const statusGeneration = numberOr(asRecord(object.status)?.observedGeneration, undefined);
+  const observed = numberOr(condition.observedGeneration, statusGeneration);
   if (generation !== undefined && observed !== undefined && observed < generation) {
     return { state: 'waiting', seen: `${seen}, observed for generation ${observed} of ${generation}` };
   }

@@ -8,9 +8,9 @@
 // JSON Patch list at all.
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { parseAllDocuments, parseDocument, type YAMLError } from 'yaml';
+import { ROLLOUT_KINDS } from '../actions/rollout/kinds.ts';
 import { formatDuration, parseDuration } from '../runbook/duration.ts';
 import type { Cluster } from './cluster.ts';
-import { ROLLOUT_KINDS } from '../actions/rollout/kinds.ts';
 import { type ApiObject, combineVerdicts, jobVerdict, MAX_OBJECTS_DESCRIBED, type Verdict } from './conditions.ts';
 import { isNotFound } from './errors.ts';
 import { type RolloutKind, type RolloutWorkload, rolloutStatus } from './rollout.ts';
@@ -87,7 +87,7 @@ export async function apiRequest(
   request: ApiRequest = {},
 ): Promise<ApiResponse> {
   const { lib, config } = cluster;
-  const server = config.getCurrentCluster()?.server ?? '';
+  const server = (config.getCurrentCluster()?.server ?? '').replace(/\/+$/, '');
   const context = new lib.RequestContext(`${server}${path}`, lib.HttpMethod[method]);
   for (const [key, value] of Object.entries(request.query ?? {})) context.setQueryParam(key, value);
   context.setHeaderParam('Accept', 'application/json');
@@ -139,14 +139,14 @@ export async function serverSideApply(
   object: ResolvedObject,
   body: unknown,
   signal?: AbortSignal,
-): Promise<{ created: boolean; object: ApiObject }> {
+): Promise<{ created: boolean }> {
   const response = await apiRequest(cluster, 'PATCH', object.path, {
     query: { fieldManager: FIELD_MANAGER, force: 'true' },
     contentType: cluster.lib.PatchStrategy.ServerSideApply,
     body,
     signal,
   });
-  return { created: response.status === 201, object: response.object };
+  return { created: response.status === 201 };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -43,11 +43,11 @@ export function describeWorkload(ref: WorkloadRef<string>): string {
   return `${ref.kind} ${ref.namespace}/${ref.name}`;
 }
 
-export const REVISION_ANNOTATION = 'deployment.kubernetes.io/revision';
-export const CHANGE_CAUSE_ANNOTATION = 'kubernetes.io/change-cause';
-export const RESTARTED_AT_ANNOTATION = 'kubectl.kubernetes.io/restartedAt';
+const REVISION_ANNOTATION = 'deployment.kubernetes.io/revision';
+const CHANGE_CAUSE_ANNOTATION = 'kubernetes.io/change-cause';
+const RESTARTED_AT_ANNOTATION = 'kubectl.kubernetes.io/restartedAt';
 /** Added by the Deployment controller to its ReplicaSets' templates; never part of a Deployment's. */
-export const POD_TEMPLATE_HASH_LABEL = 'pod-template-hash';
+const POD_TEMPLATE_HASH_LABEL = 'pod-template-hash';
 
 /**
  * Deployment annotations a rollback keeps rather than takes from the ReplicaSet: kubectl's
@@ -217,13 +217,9 @@ export function chooseRevision<T extends { revision: number }>(
   return { current, target };
 }
 
-/** A typed object as the JSON the API exchanges (dates become strings, undefined disappears). */
-export function toJson<T>(value: T): T {
-  return value === undefined ? value : (JSON.parse(JSON.stringify(value)) as T);
-}
-
-export function withoutHashLabel(template: V1PodTemplateSpec): V1PodTemplateSpec {
-  const json = toJson(template);
+/** A copy of a template as the JSON the API exchanges, without the pod-template-hash label. */
+function withoutHashLabel(template: V1PodTemplateSpec): V1PodTemplateSpec {
+  const json = JSON.parse(JSON.stringify(template)) as V1PodTemplateSpec;
   if (json.metadata?.labels) delete json.metadata.labels[POD_TEMPLATE_HASH_LABEL];
   return json;
 }
@@ -298,7 +294,7 @@ export function describeRevision(revision: Revision): string {
 // Reading and patching workloads.
 
 /** Runs an API call, naming the workload in its error. */
-async function about<T>(ref: WorkloadRef<string>, call: () => Promise<T>): Promise<T> {
+async function namingWorkload<T>(ref: WorkloadRef<string>, call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (error) {
@@ -308,7 +304,7 @@ async function about<T>(ref: WorkloadRef<string>, call: () => Promise<T>): Promi
 
 export function readWorkload(cluster: Cluster, ref: WorkloadRef): Promise<RolloutWorkload> {
   const request = { name: ref.name, namespace: ref.namespace };
-  return about(ref, () => {
+  return namingWorkload(ref, () => {
     switch (ref.kind) {
       case 'Deployment':
         return cluster.apps.readNamespacedDeployment(request);
@@ -323,7 +319,7 @@ export function readWorkload(cluster: Cluster, ref: WorkloadRef): Promise<Rollou
 export function patchWorkload(cluster: Cluster, ref: WorkloadRef, patch: WorkloadPatch): Promise<RolloutWorkload> {
   const request = { name: ref.name, namespace: ref.namespace, body: patch.body };
   const options = cluster.lib.setHeaderOptions('Content-Type', patch.strategy);
-  return about(ref, () => {
+  return namingWorkload(ref, () => {
     switch (ref.kind) {
       case 'Deployment':
         return cluster.apps.patchNamespacedDeployment(request, options);
@@ -356,27 +352,21 @@ export async function revisionHistory(
   const namespace = ref.namespace;
   if (ref.kind === 'Deployment') {
     // Owned ReplicaSets match the Deployment's (immutable) selector, so the owner is enough.
-    const replicaSets = await about(ref, () => cluster.apps.listNamespacedReplicaSet({ namespace }));
+    const replicaSets = await namingWorkload(ref, () => cluster.apps.listNamespacedReplicaSet({ namespace }));
     return replicaSets.items
       .filter((rs) => isControlledBy(rs, workload))
       .flatMap((rs) => {
         const revision = parseRevision(rs.metadata?.annotations?.[REVISION_ANNOTATION]);
-        return revision === undefined || !rs.spec?.template
-          ? []
-          : [deploymentRevision(workload, rs, revision, rs.spec.template)];
+        return revision === undefined ? [] : [deploymentRevision(workload, rs, revision)];
       });
   }
-  const revisions = await about(ref, () => cluster.apps.listNamespacedControllerRevision({ namespace }));
+  const revisions = await namingWorkload(ref, () => cluster.apps.listNamespacedControllerRevision({ namespace }));
   return revisions.items.filter((cr) => isControlledBy(cr, workload)).map(controllerRevision);
 }
 
-function deploymentRevision(
-  deployment: V1Deployment,
-  replicaSet: V1ReplicaSet,
-  revision: number,
-  replicaSetTemplate: V1PodTemplateSpec,
-): Revision {
-  const template = withoutHashLabel(replicaSetTemplate);
+/** A Deployment's revision: its ReplicaSet's template goes back with kubectl's JSON patch. */
+function deploymentRevision(deployment: V1Deployment, replicaSet: V1ReplicaSet, revision: number): Revision {
+  const template = withoutHashLabel(replicaSet.spec?.template ?? {});
   const annotations = rollbackAnnotations(deployment.metadata?.annotations, replicaSet.metadata?.annotations);
   return {
     revision,
@@ -428,7 +418,7 @@ export function restartPatch(now: Date): WorkloadPatch {
 
 export function readScale(cluster: Cluster, ref: WorkloadRef<ScaleKind>): Promise<V1Scale> {
   const request = { name: ref.name, namespace: ref.namespace };
-  return about(ref, () => {
+  return namingWorkload(ref, () => {
     switch (ref.kind) {
       case 'Deployment':
         return cluster.apps.readNamespacedDeploymentScale(request);

@@ -36,7 +36,7 @@ export async function printPlan(
 ): Promise<number> {
   try {
     const { runbook, params } = await loadRunbook(file, set);
-    const plan = await planRunbook(runbook, params, connection);
+    const plan = await planRunbook(file, runbook, params, connection);
     if (output === 'json') print(JSON.stringify(plan, null, 2));
     else for (const line of renderPlan(plan)) print(line);
     return planIsClean(plan) ? ExitCode.ok : ExitCode.failed;

@@ -365,6 +365,28 @@ describe('rollout.restart', () => {
     assert.ok(current.every((p) => !oldNames.has(p.metadata?.name)));
   });
 
+  test('restarts a StatefulSet and returns the revision of its ControllerRevision', async () => {
+    const namespace = await testNamespace('t-restart-sts');
+    const template = deployment('db', 2).spec?.template as k8s.V1PodTemplateSpec;
+    await apps.createNamespacedStatefulSet({
+      namespace,
+      body: { metadata: { name: 'db' }, spec: { replicas: 2, selector: { matchLabels: { app: 'db' } }, template } },
+    });
+    await waitFor('the StatefulSet to roll out', async () =>
+      rolledOut(await apps.readNamespacedStatefulSet({ namespace, name: 'db' })),
+    );
+    const before = await core.listNamespacedPod({ namespace, labelSelector: 'app=db' });
+    const result = await runAction(restart, { kind: 'StatefulSet', name: 'db', namespace });
+    assert.deepEqual(result.outputs, { revision: 2 });
+    const after = await apps.readNamespacedStatefulSet({ namespace, name: 'db' });
+    assert.ok(rolledOut(after), `not rolled out: ${JSON.stringify(after.status)}`);
+    assert.equal(after.status?.currentRevision, after.status?.updateRevision);
+    const pods = await core.listNamespacedPod({ namespace, labelSelector: 'app=db' });
+    const oldUids = new Set(before.items.map((p) => p.metadata?.uid));
+    assert.equal(pods.items.length, 2);
+    assert.ok(pods.items.every((p) => !oldUids.has(p.metadata?.uid) && isPodReady(p)));
+  });
+
   test('refuses a paused Deployment', async () => {
     const namespace = await testNamespace('t-restart-paused');
     await deploymentWithReleases(namespace, 'shop', ['1.0']);

@@ -21,6 +21,7 @@ export function actionContext(options: RunActionOptions = {}): { context: Execut
   const context: ExecuteContext = {
     step: { id: 'test-step', name: 'test step' },
     cluster: () => Promise.resolve(admin),
+    runbookDir: process.cwd(),
     signal: options.signal ?? new AbortController().signal,
     timeoutMs: options.timeoutMs,
     progress: (message, data) => {
@@ -49,5 +50,5 @@ export async function runAction(
 export async function planAction(action: ActionSpec, input: Record<string, unknown>): Promise<Plan> {
   if (!action.plan) throw new Error(`${action.name} has no plan`);
   const resolved = resolveStepInput(action, input, { params: {}, outputs: {} });
-  return action.plan(resolved, { cluster: () => Promise.resolve(admin) });
+  return action.plan(resolved, { cluster: () => Promise.resolve(admin), runbookDir: process.cwd() });
 }

@@ -55,40 +55,40 @@ export default defineAction({
   outputs: { objects: 'Applied objects, as kind/namespace/name.' },
   plan: async (input, context) => {
     const cluster = await context.cluster();
-    const objects = await manifestObjects(cluster, input, await manifestText(input));
-    const steps = await Promise.all(
-      objects.map(
-        async ({ object }) =>
-          `${(await getObject(cluster, object)) ? 'configure' : 'create'} ${describeObject(object)}`,
-      ),
+    const objects = await manifestObjects(cluster, input, await manifestText(input, context.runbookDir));
+    const changes = await Promise.all(
+      objects.map(async ({ object }) => ({ object, exists: (await getObject(cluster, object)) !== undefined })),
     );
-    const created = steps.filter((s) => s.startsWith('create')).length;
+    const lines = changes.map(({ object, exists }) => `${exists ? 'configure' : 'create'} ${describeObject(object)}`);
+    const created = changes.filter(({ exists }) => !exists).length;
     const summary =
-      steps.length <= SUMMARY_OBJECTS
-        ? steps.join(', ')
-        : `apply ${steps.length} objects: ${created} to create, ${steps.length - created} to configure`;
+      lines.length <= SUMMARY_OBJECTS
+        ? lines.join(', ')
+        : `apply ${lines.length} objects: ${created} to create, ${lines.length - created} to configure`;
     const waits = input.wait ? objects.filter(({ object }) => readinessCheck(object.apiVersion, object.kind)) : [];
     return {
       summary,
-      details: [...steps, ...waits.map(({ object }) => `then wait until ${describeObject(object)} is ready`)],
+      details: [...lines, ...waits.map(({ object }) => `then wait until ${describeObject(object)} is ready`)],
     };
   },
-  permissions: (input, namespace) =>
-    parseManifests(input.manifest ?? readFileSync(manifestPath(input), 'utf8')).flatMap((manifest) => {
-      const target = {
-        group: groupOf(manifest.apiVersion),
-        resource: guessResource(manifest.kind),
-        namespace: manifest.metadata.namespace ?? input.namespace ?? namespace,
-      };
-      const waits = input.wait && readinessCheck(manifest.apiVersion, manifest.kind) ? ['list', 'watch'] : [];
-      return [
-        ...['get', 'create', 'patch'].map((verb): Permission => ({ verb, ...target, name: manifest.metadata.name })),
-        ...waits.map((verb): Permission => ({ verb, ...target })),
-      ];
-    }),
+  permissions: (input, namespace, runbookDir) =>
+    parseManifests(input.manifest ?? readFileSync(manifestPath(input, runbookDir ?? '.'), 'utf8')).flatMap(
+      (manifest) => {
+        const target = {
+          group: groupOf(manifest.apiVersion),
+          resource: guessResource(manifest.kind),
+          namespace: manifest.metadata.namespace ?? input.namespace ?? namespace,
+        };
+        const waits = input.wait && readinessCheck(manifest.apiVersion, manifest.kind) ? ['list', 'watch'] : [];
+        return [
+          ...['get', 'create', 'patch'].map((verb): Permission => ({ verb, ...target, name: manifest.metadata.name })),
+          ...waits.map((verb): Permission => ({ verb, ...target })),
+        ];
+      },
+    ),
   execute: async (input, context) => {
     const cluster = await context.cluster();
-    const objects = await manifestObjects(cluster, input, await manifestText(input));
+    const objects = await manifestObjects(cluster, input, await manifestText(input, context.runbookDir));
     for (const { object, body } of objects) {
       try {
         const { created } = await serverSideApply(cluster, object, body, context.signal);
@@ -101,27 +101,20 @@ export default defineAction({
         throw new Error(`applying ${describeObject(object)}: ${apiErrorMessage(error)}`, { cause: error });
       }
     }
-    if (input.wait)
-      await waitUntilReady(
-        cluster,
-        input,
-        objects.map(({ object }) => object),
-        context,
-      );
+    if (input.wait) await waitUntilReady(cluster, input, objects, context);
     return { outputs: { objects: objects.map(({ object }) => objectKey(object)) } };
   },
 });
 
 type ApplyInput = Static<typeof applyInput>;
 
-// TODO(engine): `file` is relative to the runbook's folder, which actions are not told yet; until
-// ExecuteContext says, it is taken relative to the working directory.
-function manifestPath(input: ApplyInput): string {
-  return resolve(input.file ?? '');
+/** `file` is relative to the runbook's folder, so a runbook and its manifests move together. */
+function manifestPath(input: ApplyInput, runbookDir: string): string {
+  return resolve(runbookDir, input.file ?? '');
 }
 
-async function manifestText(input: ApplyInput): Promise<string> {
-  return input.manifest ?? readFile(manifestPath(input), 'utf8');
+async function manifestText(input: ApplyInput, runbookDir: string): Promise<string> {
+  return input.manifest ?? readFile(manifestPath(input, runbookDir), 'utf8');
 }
 
 function manifestObjects(cluster: Cluster, input: ApplyInput, text: string) {
@@ -135,23 +128,31 @@ function manifestObjects(cluster: Cluster, input: ApplyInput, text: string) {
 async function waitUntilReady(
   cluster: Cluster,
   input: ApplyInput,
-  objects: readonly ResolvedObject[],
+  objects: readonly { object: ResolvedObject }[],
   context: ExecuteContext,
 ): Promise<void> {
   const limitMs = waitLimitMs(input.timeout, context.timeoutMs);
-  await Promise.all(
-    objects.map(async (object) => {
-      const check = readinessCheck(object.apiVersion, object.kind);
-      if (!check) return;
-      const { apiVersion, kind, namespace, name } = object;
-      await waitForObjects(cluster, {
-        what: `${describeObject(object)} to be ready`,
-        query: { apiVersion, kind, namespace, fieldSelector: `metadata.name=${name}` },
-        check: checkEach(check, `${name} not found`),
-        limitMs,
-        signal: context.signal,
-        onChange: (seen) => context.progress(`${describeObject(object)}: ${seen}`, { object: objectKey(object) }),
-      });
-    }),
-  );
+  // The first wait to fail fails the step: the others stop watching then.
+  const done = new AbortController();
+  const signal = AbortSignal.any([context.signal, done.signal]);
+  try {
+    await Promise.all(
+      objects.map(async ({ object }) => {
+        const check = readinessCheck(object.apiVersion, object.kind);
+        if (!check) return;
+        const { apiVersion, kind, namespace, name } = object;
+        await waitForObjects(cluster, {
+          what: `${describeObject(object)} to be ready`,
+          query: { apiVersion, kind, namespace, fieldSelector: `metadata.name=${name}` },
+          check: checkEach(check, `${name} not found`),
+          limitMs,
+          signal,
+          // `seen` starts with the object's name.
+          onChange: (seen) => context.progress(`${kind} ${seen}`, { object: objectKey(object) }),
+        });
+      }),
+    );
+  } finally {
+    done.abort();
+  }
 }

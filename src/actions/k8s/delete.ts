@@ -97,7 +97,7 @@ export default defineAction({
         check: checkDeleted(new Set([uid])),
         limitMs: waitLimitMs(input.timeout, context.timeoutMs),
         signal: context.signal,
-        onChange: (seen) => context.progress(`${what}: ${seen}`),
+        onChange: (seen) => context.progress(seen),
       });
     }
     return { outputs: {} };

@@ -76,8 +76,8 @@ export default defineAction({
     }
     const { current, target, paused, alreadyThere } = undo;
     const details = [`current: ${describeRevision(current)}`, `target: ${describeRevision(target)}`];
-    if (input.wait !== false) details.push('then waits until the rollout is complete, like kubectl rollout status');
     if (paused) return { summary: `cannot roll back: ${paused}`, details };
+    if (input.wait !== false) details.push('then waits until the rollout is complete, like kubectl rollout status');
     if (alreadyThere) {
       return { summary: `nothing to roll back: ${what} is already at ${describeRevision(target)}`, details };
     }
