@@ -24,9 +24,9 @@ export function describeEvent(event: RunEvent): string | undefined {
       return `${clock}   ${event.step}: ${event.message}`;
     case 'step.finished': {
       const target =
-        event.targetMs === undefined
+        event.targetMs === undefined || event.metTarget === undefined
           ? ''
-          : `, target ${formatElapsed(event.targetMs)} ${event.metTarget === false ? 'MISSED' : 'met'}`;
+          : `, target ${formatElapsed(event.targetMs)} ${event.metTarget ? 'met' : 'MISSED'}`;
       const error = event.error ? `: ${event.error}` : '';
       return `${clock} ${event.step} ${event.status} in ${formatElapsed(event.durationMs)}${target}${error}`;
     }
