@@ -16,6 +16,14 @@ export interface StepReport {
   error?: string;
 }
 
+/** A drain step's time until the region's share of traffic fell past its threshold. */
+export interface TimeToDrain {
+  step: string;
+  threshold: number;
+  ms: number;
+  source: string;
+}
+
 export interface Report {
   runId: string;
   runbook: string;
@@ -31,6 +39,7 @@ export interface Report {
   metTarget?: boolean;
   reason?: string;
   steps: StepReport[];
+  timeToDrain: TimeToDrain[];
 }
 
 /** Folds events into a report; usable live (a partial run has a partial report). */
@@ -61,6 +70,7 @@ export class ReportBuilder {
             targetMs: s.targetMs,
             outputs: {},
           })),
+          timeToDrain: [],
         };
         break;
       case 'step.started': {
@@ -90,10 +100,13 @@ export class ReportBuilder {
           status: event.status,
           durationMs: event.durationMs,
           measuredMs: event.measuredMs,
+          targetMs: event.targetMs ?? step.targetMs,
           metTarget: event.metTarget,
           outputs: event.outputs ?? {},
           error: event.error,
         });
+        const drained = timeToDrainOf(event.outputs);
+        if (event.status === 'succeeded' && drained) report.timeToDrain.push({ step: event.step, ...drained });
         break;
       }
       case 'run.finished': {
@@ -120,4 +133,15 @@ export class ReportBuilder {
     if (!this.#report) throw new Error('no run.started event yet');
     return this.#report;
   }
+}
+
+/** The `timeToDrain` output of a traffic drain step: `{ threshold, ms, source }`. */
+function timeToDrainOf(outputs: Record<string, unknown> | undefined): Omit<TimeToDrain, 'step'> | undefined {
+  const value = outputs?.timeToDrain as Partial<TimeToDrain> | undefined;
+  if (typeof value?.threshold !== 'number' || typeof value.ms !== 'number') return undefined;
+  return {
+    threshold: value.threshold,
+    ms: value.ms,
+    source: typeof value.source === 'string' ? value.source : 'unknown',
+  };
 }

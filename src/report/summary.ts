@@ -30,6 +30,9 @@ export function renderSummary(report: Report): string {
       .join('  ')
       .trimEnd(),
   );
+  for (const drain of report.timeToDrain) {
+    lines.push(`time-to-drain ${drain.threshold * 100}% (${drain.step}, ${drain.source}): ${formatElapsed(drain.ms)}`);
+  }
   if (report.reason) lines.push('', `reason: ${report.reason}`);
   return lines.join('\n');
 }

@@ -93,6 +93,28 @@ describe('ReportBuilder', () => {
     assert.equal(report.steps[1]?.error, 'timed out after 2s');
   });
 
+  test("a drain step's timeToDrain output becomes the report's timeToDrain", () => {
+    const builder = new ReportBuilder();
+    builder.handle(events[0] as RunEvent);
+    builder.handle({
+      type: 'step.finished',
+      ...at(41_000),
+      step: 'cordon',
+      phase: 'steps',
+      status: 'succeeded',
+      durationMs: 45_000,
+      measuredMs: 41_000,
+      targetMs: 60_000,
+      metTarget: true,
+      outputs: { timeToDrain: { threshold: 0.99, ms: 41_000, source: 'prometheus' } },
+    });
+    assert.deepEqual(builder.report.timeToDrain, [
+      { step: 'cordon', threshold: 0.99, ms: 41_000, source: 'prometheus' },
+    ]);
+    assert.match(renderSummary(builder.report), /^time-to-drain 99% \(cordon, prometheus\): 41\.0s$/m);
+    assert.match(renderSummary(builder.report), /^cordon +succeeded +45\.0s \(measured 41\.0s\) +1m00s +yes$/m);
+  });
+
   test('a report before run.started is an error, not an empty report', () => {
     assert.throws(() => new ReportBuilder().report, /no run.started/);
   });
