@@ -6,7 +6,7 @@
 // node with undrainable pods stops the drain before it has touched anything.
 import type { V1Node, V1OwnerReference, V1Pod, V1PodDisruptionBudget } from '@kubernetes/client-node';
 import type { Cluster } from './cluster.ts';
-import { apiErrorMessage, apiStatusCode } from './errors.ts';
+import { apiErrorMessage, apiStatusCode, hasStatusCause } from './errors.ts';
 import { nodeName, setUnschedulable } from './nodes.ts';
 import { selectorMatches } from './selectors.ts';
 import { watchUntil } from './watch.ts';
@@ -261,6 +261,13 @@ async function evictPod(cluster: Cluster, pod: V1Pod, options: DrainOptions, sig
     } catch (error) {
       const code = apiStatusCode(error);
       if (code === 404 || code === 409) return; // already gone, or replaced by a pod with another UID
+      if (code === 403 && hasStatusCause(error, 'NamespaceTerminating')) {
+        // No eviction can be created in a namespace being deleted, and none is needed: the
+        // namespace controller deletes the pod. As kubectl does, wait for it to be marked deleted.
+        if (await isTerminating(cluster, namespace, name)) return;
+        await sleep(options.retryDelayMs ?? 1000, signal);
+        continue;
+      }
       if (code !== 429) throw new Error(`evicting ${namespace}/${name}: ${apiErrorMessage(error)}`, { cause: error });
       const budgets = await cluster.policy.listNamespacedPodDisruptionBudget({ namespace });
       const blockers = budgetsFor(pod, budgets.items);
@@ -275,6 +282,16 @@ async function evictPod(cluster: Cluster, pod: V1Pod, options: DrainOptions, sig
       }
       await sleep(options.retryDelayMs ?? 1000, signal);
     }
+  }
+}
+
+async function isTerminating(cluster: Cluster, namespace: string, name: string): Promise<boolean> {
+  try {
+    const pod = await cluster.core.readNamespacedPod({ namespace, name });
+    return pod.metadata?.deletionTimestamp !== undefined;
+  } catch (error) {
+    if (apiStatusCode(error) === 404) return true;
+    throw error;
   }
 }
 

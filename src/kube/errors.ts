@@ -14,11 +14,21 @@ export function isConflict(error: unknown): boolean {
   return apiStatusCode(error) === 409;
 }
 
+/** Whether an API error's Status carries a cause of this type (e.g. NamespaceTerminating). */
+export function hasStatusCause(error: unknown, type: string): boolean {
+  // A StatusCause's type is serialised as "reason".
+  const status = statusOf(error) as { details?: { causes?: { reason?: string }[] } } | undefined;
+  return status?.details?.causes?.some((cause) => cause.reason === type) ?? false;
+}
+
+function statusOf(error: unknown): unknown {
+  const body = (error as { body?: unknown } | null)?.body;
+  return typeof body === 'string' ? safeParse(body) : body;
+}
+
 /** The Status message of an API error, or the error's own message. */
 export function apiErrorMessage(error: unknown): string {
-  const body = (error as { body?: unknown } | null)?.body;
-  const status = typeof body === 'string' ? safeParse(body) : body;
-  const message = (status as { message?: unknown } | undefined)?.message;
+  const message = (statusOf(error) as { message?: unknown } | undefined)?.message;
   if (typeof message === 'string') return message;
   return error instanceof Error ? error.message : String(error);
 }

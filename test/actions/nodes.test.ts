@@ -158,6 +158,28 @@ describe('nodes.drain', () => {
     assert.ok(plan.warnings?.some((w) => w.includes('pinned-pdb') && w.includes('allows 0 disruptions')));
   });
 
+  test('pods of a namespace being deleted do not fail the drain', async () => {
+    const namespace = `t-drain-gone-${Date.now().toString(36)}`;
+    await core.createNamespace({ body: { metadata: { name: namespace } } });
+    await waitFor('the default ServiceAccount', async () =>
+      (await core.listNamespacedServiceAccount({ namespace })).items.some((a) => a.metadata?.name === 'default'),
+    );
+    const node = 'ap-south-b-2';
+    const body = deployment('leaving', 3, { nodeName: node });
+    if (body.spec?.template.metadata) {
+      body.spec.template.metadata.labels = { app: 'leaving', 'drill-test': namespace };
+      body.spec.template.metadata.annotations = { 'sandbox.drill.dev/termination-delay': '2s' };
+    }
+    await apps.createNamespacedDeployment({ namespace, body });
+    await waitFor('3 ready pods', async () => (await podsOf(namespace, 'leaving')).filter(isPodReady).length === 3);
+    await core.deleteNamespace({ name: namespace });
+    // Evictions in a terminating namespace are forbidden (NamespaceTerminating); the drain waits for
+    // the namespace controller's deletions instead, as kubectl does.
+    const result = await runAction(drain, { nodes: [node], podSelector: `drill-test=${namespace}` });
+    assert.deepEqual(result.outputs.nodes, [node]);
+    assert.equal((await podsOf(namespace, 'leaving')).length, 0);
+  });
+
   test('unmanaged and emptyDir pods stop the drain before anything is evicted, unless allowed', async () => {
     const namespace = await testNamespace('t-drain-filters');
     const node = 'ap-south-a-1';

@@ -2,10 +2,13 @@
 // directory, exit codes (DESIGN.md section 4).
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type AddressInfo } from 'node:net';
+import { createServer } from 'node:http';
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, test } from 'node:test';
+import { afterEach, describe, test } from 'node:test';
+import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import type { RunEvent } from '../../src/engine/events.ts';
 import type { Report } from '../../src/report/model.ts';
 import { adminKubeconfig, repoRoot, restrictedKubeconfig } from '../support/paths.ts';
@@ -37,6 +40,14 @@ async function cordonedNodes(): Promise<string[]> {
 }
 
 describe('kubectl drill run', () => {
+  // A test that fails half-way must not leave nodes cordoned for the next one.
+  afterEach(async () => {
+    const strategic = setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch);
+    for (const name of await cordonedNodes()) {
+      await core.patchNode({ name, body: { spec: { unschedulable: false } } }, strategic);
+    }
+  });
+
   test('runbooks/evacuate-region.yaml runs end to end with --yes, journaled and reported', async () => {
     const journalDir = mkdtempSync(join(tmpdir(), 'drill-runs-'));
     const result = drill(['run', `${repoRoot}runbooks/evacuate-region.yaml`, '--yes', '--journal-dir', journalDir]);
@@ -137,6 +148,51 @@ describe('kubectl drill run', () => {
     const report = JSON.parse(result.stdout) as Report;
     assert.equal(report.status, 'succeeded');
     assert.equal(report.steps[0]?.metTarget, false);
+  });
+
+  test('an abortIf that trips stops the running step, aborts the run and runs the rollback', async () => {
+    let healthy = true;
+    const server = createServer((_request, response) => {
+      response.writeHead(healthy ? 200 : 503).end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    const journalDir = mkdtempSync(join(tmpdir(), 'drill-runs-'));
+    try {
+      const args = [
+        'run',
+        fixture('abort-if.yaml'),
+        '--yes',
+        '--journal-dir',
+        journalDir,
+        '--kubeconfig',
+        adminKubeconfig,
+      ];
+      const child = spawn(cli, [...args, '--set', `health=http://127.0.0.1:${port}/`], { env, stdio: 'ignore' });
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      await waitFor('the sleep step to start', () => {
+        const dir = readdirSync(journalDir)[0];
+        const started =
+          dir !== undefined &&
+          journal(join(journalDir, dir)).some((e) => e.type === 'step.started' && e.step === 'wait-for-trouble');
+        return Promise.resolve(started);
+      });
+      healthy = false;
+      assert.equal(await exited, 1);
+    } finally {
+      server.close();
+    }
+    const report = JSON.parse(readFileSync(join(runDir(journalDir), 'report.json'), 'utf8')) as Report;
+    assert.equal(report.status, 'aborted');
+    assert.match(report.reason ?? '', /abortIf tripped: http:\/\/127\.0\.0\.1:\d+\/ not answering 200/);
+    const status = Object.fromEntries(report.steps.map((s) => [`${s.phase}/${s.id}`, s.status]));
+    assert.deepEqual(status, {
+      'steps/cordon': 'succeeded',
+      'steps/wait-for-trouble': 'aborted',
+      'steps/never': 'skipped',
+      'rollback/uncordon': 'succeeded',
+    });
+    assert.deepEqual(await cordonedNodes(), [], 'the rollback uncordoned the zone');
   });
 
   test('Ctrl-C marks the running step and the run interrupted, keeps the journal, exits 130', async () => {
