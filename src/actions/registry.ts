@@ -15,6 +15,8 @@ import rolloutRestart from './rollout/restart.ts';
 import rolloutStatus from './rollout/status.ts';
 import rolloutUndo from './rollout/undo.ts';
 import scale from './workloads/scale.ts';
+import trafficDrain from './traffic/drain.ts';
+import trafficRestore from './traffic/restore.ts';
 
 export const actions: readonly ActionSpec[] = [
   nodesCordon,
@@ -24,6 +26,8 @@ export const actions: readonly ActionSpec[] = [
   rolloutStatus,
   rolloutRestart,
   scale,
+  trafficDrain,
+  trafficRestore,
   k8sApply,
   k8sPatch,
   k8sDelete,

@@ -64,6 +64,12 @@ export interface StepFinished extends Stamp {
   error?: string;
 }
 
+/** Something about the run as a whole, such as an abortIf condition that cannot be sampled. */
+export interface RunProgress extends Stamp {
+  type: 'run.progress';
+  message: string;
+}
+
 export interface PromptAnswered extends Stamp {
   type: 'prompt.answered';
   step: string;
@@ -82,7 +88,8 @@ export interface RunFinished extends Stamp {
   reason?: string;
 }
 
-export type RunEvent = RunStarted | StepStarted | StepProgress | StepFinished | PromptAnswered | RunFinished;
+export type RunEvent =
+  RunStarted | StepStarted | StepProgress | StepFinished | PromptAnswered | RunProgress | RunFinished;
 
 /** Everything an event carries but its stamp, for emitters. */
 export type Unstamped<E extends RunEvent> = E extends RunEvent ? Omit<E, 'at' | 't'> : never;

@@ -9,6 +9,7 @@ import type { Clusters } from '../kube/cluster.ts';
 import { formatDuration, parseDuration } from '../runbook/duration.ts';
 import { resolveStepInput } from '../runbook/resolve.ts';
 import type { RollbackStep, Runbook, Step } from '../runbook/schema.ts';
+import { watchAbortConditions } from './abort-conditions.ts';
 import { type Clock, startClock } from './clock.ts';
 import type { EventHandler, RunEvent, RunStatus, StepPhase, StepStatus, Unstamped } from './events.ts';
 import type { Approval, Interaction, StepRef } from './interaction.ts';
@@ -57,6 +58,9 @@ class Interrupted extends Error {
   }
 }
 
+/** An abortIf condition tripped. */
+class Tripped extends Error {}
+
 export async function runRunbook(options: RunOptions): Promise<RunResult> {
   return new Run(options).execute();
 }
@@ -66,6 +70,10 @@ class Run {
   readonly #clock: Clock = startClock();
   readonly #outputs: Record<string, Record<string, unknown>> = {};
   #missedTarget = false;
+  /** Why an abortIf condition stopped the run, once one has. */
+  #tripped: Tripped | undefined;
+  /** Stops the running step. */
+  #stopStep: ((reason: Error) => void) | undefined;
 
   constructor(options: RunOptions) {
     this.#options = options;
@@ -101,9 +109,25 @@ class Run {
     let status: RunStatus = 'succeeded';
     let reason: string | undefined;
     let rollback = false;
+    const stopWatching = watchAbortConditions(runbook.spec.abortIf ?? [], {
+      params,
+      onTrip: (why) => {
+        this.#tripped = new Tripped(why);
+        this.#stopStep?.(this.#tripped);
+      },
+      onProblem: (message) => {
+        this.#emit({ type: 'run.progress', message });
+      },
+    });
     for (const step of this.#selectedSteps()) {
       if (this.#options.signal.aborted) {
         status = 'interrupted';
+        break;
+      }
+      if (this.#tripped) {
+        status = 'aborted';
+        reason = this.#tripped.message;
+        rollback = true;
         break;
       }
       const outcome = await this.#runStep(step, 'steps');
@@ -115,6 +139,7 @@ class Run {
       if (outcome.status === 'aborted') {
         status = 'aborted';
         reason = outcome.error;
+        rollback = this.#isTripped();
         break;
       }
       status = 'failed';
@@ -124,6 +149,7 @@ class Run {
       rollback = onFailure === 'rollback';
       break;
     }
+    stopWatching();
     if (rollback) {
       await this.#runRollback();
     }
@@ -142,6 +168,11 @@ class Run {
       if (outcome.status !== 'succeeded' && outcome.status !== 'skipped' && (step.onFailure ?? 'abort') === 'abort')
         return;
     }
+  }
+
+  /** Read through a method: the flag is set from the abortIf watcher's callback. */
+  #isTripped(): boolean {
+    return this.#tripped !== undefined;
   }
 
   #selectedSteps(): Step[] {
@@ -212,6 +243,9 @@ class Run {
     const onInterrupt = (): void => {
       controller.abort(new Interrupted());
     };
+    this.#stopStep = (why) => {
+      controller.abort(why);
+    };
     this.#options.signal.addEventListener('abort', onInterrupt, { once: true });
     const timer =
       timeoutMs === undefined ? undefined : setTimeout(() => controller.abort(new StepTimeout(timeoutMs)), timeoutMs);
@@ -233,11 +267,13 @@ class Run {
     } catch (error) {
       const cause: unknown = controller.signal.aborted ? controller.signal.reason : error;
       if (cause instanceof Interrupted) return finish({ status: 'interrupted', error: 'interrupted' });
+      if (cause instanceof Tripped) return finish({ status: 'aborted', error: cause.message });
       // An action that times out on its own says more ("... last seen: ...") than the step's timer.
       const ownError = error instanceof Error && error !== cause && error.name !== 'AbortError';
       return finish({ status: 'failed', error: ownError ? error.message : messageOf(cause) });
     } finally {
       clearTimeout(timer);
+      this.#stopStep = undefined;
       this.#options.signal.removeEventListener('abort', onInterrupt);
     }
   }

@@ -36,6 +36,12 @@ const PrometheusConditionSchema = Type.Object(
   {
     prometheus: Type.Object(
       {
+        url: Type.Optional(
+          Type.String({
+            minLength: 1,
+            description: "Prometheus' base URL, like http://prometheus:9090; default $KUBECTL_DRILL_PROMETHEUS_URL.",
+          }),
+        ),
         query: Type.String({ minLength: 1, description: 'PromQL query returning one number.' }),
         above: Type.Optional(Type.Number({ description: 'Abort when the result is above this.' })),
         below: Type.Optional(Type.Number({ description: 'Abort when the result is below this.' })),

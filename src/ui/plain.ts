@@ -32,6 +32,8 @@ export function describeEvent(event: RunEvent): string | undefined {
     }
     case 'prompt.answered':
       return `${clock}   ${event.step}: ${event.question} -> ${String(event.answer)}${event.auto ? ' (--yes)' : ''}`;
+    case 'run.progress':
+      return `${clock} ${event.message}`;
     case 'run.finished':
       return `${clock} run ${event.status} in ${formatElapsed(event.durationMs)}${event.reason ? `: ${event.reason}` : ''}`;
   }

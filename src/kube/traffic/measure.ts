@@ -1,0 +1,135 @@
+// Measuring a drain: a measure takes its baseline just before the drain is applied, then is sampled
+// from the moment it is applied until the remaining share has stayed at or below 1 - threshold for
+// the hold. The result is what traffic.drain reports: time-to-drain, the standard crossings and the
+// curve.
+import { formatDuration } from '../../runbook/duration.ts';
+import { type CurvePoint, REPORTED_THRESHOLDS, ShareTracker } from './share.ts';
+
+export type MeasureSource = 'prometheus' | 'endpoints' | 'http';
+
+/** A measure, once its baseline is taken. */
+export interface ShareSampler {
+  readonly source: MeasureSource;
+  /** How often to sample; measures driven by watches sample their cached state cheaply. */
+  readonly intervalMs: number;
+  /** The remaining share now (1 at drain start), or undefined while no value is known. */
+  sample(signal: AbortSignal): Promise<number | undefined>;
+  close(): void;
+}
+
+/** A measure before the drain: `start` takes its baseline. */
+export interface ShareMeasure {
+  readonly source: MeasureSource;
+  /** What it measures, for messages and plans. */
+  describe(): string;
+  start(signal: AbortSignal): Promise<ShareSampler>;
+}
+
+export interface TimeToDrain {
+  threshold: number;
+  ms: number;
+  source: MeasureSource;
+}
+
+export interface DrainMeasurement {
+  timeToDrain: TimeToDrain;
+  /** Ms from drain start to 50%, 90%, 99% and 100% of the traffic gone, by threshold; null if not reached. */
+  thresholds: Record<string, number | null>;
+  curve: CurvePoint[];
+}
+
+export interface MeasureOptions {
+  threshold: number;
+  holdMs: number;
+  /** Give up after this long since drain start; undefined waits until the signal aborts. */
+  timeoutMs?: number;
+  signal: AbortSignal;
+  progress(message: string, data?: Record<string, unknown>): void;
+  /** The monotonic clock, in ms; injectable for tests. */
+  now?: () => number;
+}
+
+export class DrainNotReached extends Error {
+  override name = 'DrainNotReached';
+}
+
+/**
+ * Samples from `startedAt` (the monotonic time the drain was applied) until the share has stayed at
+ * or below 1 - threshold for the hold. Fails at the timeout, or when the signal aborts (the step's
+ * timeout), with a message giving the share reached.
+ */
+export async function measureDrain(
+  sampler: ShareSampler,
+  startedAt: number,
+  options: MeasureOptions,
+): Promise<DrainMeasurement> {
+  const now = options.now ?? (() => performance.now());
+  const tracker = new ShareTracker([...REPORTED_THRESHOLDS, options.threshold], options.holdMs);
+  const deadline = options.timeoutMs === undefined ? undefined : startedAt + options.timeoutMs;
+  const notReached = (why: string): DrainNotReached => {
+    const last = tracker.last;
+    const reached = last
+      ? `the region still had ${percent(last[1])} of its traffic (lowest ${percent(tracker.lowest ?? last[1])})`
+      : "no sample of the region's traffic was taken";
+    return new DrainNotReached(
+      `${percent(options.threshold)} of the region's traffic was not gone ${why}: ${reached}, measured by ${sampler.source}`,
+    );
+  };
+  try {
+    for (;;) {
+      if (options.signal.aborted) {
+        throw notReached(`when the step stopped after ${formatDuration(Math.round(now() - startedAt))}`);
+      }
+      const share = await sampler.sample(options.signal).catch((error: unknown) => {
+        if (options.signal.aborted) return undefined;
+        throw error;
+      });
+      const ms = Math.round(now() - startedAt);
+      if (share !== undefined) {
+        tracker.add(ms, share);
+        options.progress(`share ${share.toFixed(2)}`, { share, ms, source: sampler.source });
+        const crossed = tracker.crossedAt(options.threshold);
+        if (crossed !== undefined) {
+          return {
+            timeToDrain: { threshold: options.threshold, ms: crossed, source: sampler.source },
+            thresholds: pick(tracker.crossings(true), REPORTED_THRESHOLDS),
+            curve: tracker.curve(),
+          };
+        }
+      }
+      if (deadline !== undefined && now() >= deadline) {
+        throw notReached(`within its timeout of ${formatDuration(options.timeoutMs ?? 0)}`);
+      }
+      const wait = Math.min(sampler.intervalMs, deadline === undefined ? Infinity : Math.max(0, deadline - now()));
+      await sleep(wait, options.signal);
+    }
+  } finally {
+    sampler.close();
+  }
+}
+
+function pick(crossings: Record<string, number | null>, thresholds: readonly number[]): Record<string, number | null> {
+  return Object.fromEntries(thresholds.map((t) => [String(t), crossings[String(t)] ?? null]));
+}
+
+export function percent(share: number): string {
+  const value = share * 100;
+  return `${Number.isInteger(value) ? value : Number(value.toFixed(value < 1 ? 2 : 1))}%`;
+}
+
+/** Resolves after `ms`, or early (without error) when the signal aborts: the caller checks it. */
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) {
+      resolve();
+      return;
+    }
+    const done = (): void => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}

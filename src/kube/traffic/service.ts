@@ -1,0 +1,223 @@
+// The `service` strategy: the region's endpoints leave a Service, either because the region's
+// workloads scale to zero (`scale`) or because the region's pods lose the label the Service selects
+// on (`label`). Both record what they changed (replicas, label values), and restore puts exactly
+// that back.
+import type { V1Pod } from '@kubernetes/client-node';
+import type { Cluster } from '../cluster.ts';
+import { apiErrorMessage, isNotFound } from '../errors.ts';
+import { apiRequest } from '../objects.ts';
+import { formatPointer } from './json-patch.ts';
+
+export type WorkloadKind = 'Deployment' | 'StatefulSet';
+
+export interface ScaledWorkload {
+  kind: WorkloadKind;
+  namespace: string;
+  name: string;
+  /** Replicas before the drain. */
+  replicas: number;
+}
+
+export interface RelabelledPod {
+  namespace: string;
+  name: string;
+  uid: string;
+  /** The label's value before the drain; null when the pod did not have it. */
+  value: string | null;
+}
+
+export type ServiceRestore =
+  | { strategy: 'service'; method: 'scale'; workloads: ScaledWorkload[] }
+  | { strategy: 'service'; method: 'label'; label: string; pods: RelabelledPod[] };
+
+const RESOURCES: Record<WorkloadKind, string> = { Deployment: 'deployments', StatefulSet: 'statefulsets' };
+
+function scalePath(workload: Pick<ScaledWorkload, 'kind' | 'namespace' | 'name'>): string {
+  return `/apis/apps/v1/namespaces/${workload.namespace}/${RESOURCES[workload.kind]}/${workload.name}/scale`;
+}
+
+export interface ScaleDrainOptions {
+  namespace: string;
+  workloads?: readonly { kind: WorkloadKind; name: string }[];
+  workloadSelector?: string;
+}
+
+/** The region's workloads and their replicas now. */
+export async function regionWorkloads(cluster: Cluster, options: ScaleDrainOptions): Promise<ScaledWorkload[]> {
+  const { namespace } = options;
+  if (options.workloads) {
+    return Promise.all(
+      options.workloads.map(async ({ kind, name }) => {
+        const read =
+          kind === 'Deployment'
+            ? cluster.apps.readNamespacedDeploymentScale({ namespace, name })
+            : cluster.apps.readNamespacedStatefulSetScale({ namespace, name });
+        const scale = await read.catch((error: unknown) => {
+          throw new Error(`${kind} ${namespace}/${name}: ${apiErrorMessage(error)}`, { cause: error });
+        });
+        return { kind, namespace, name, replicas: scale.spec?.replicas ?? 0 };
+      }),
+    );
+  }
+  if (!options.workloadSelector)
+    throw new Error('the service strategy with method scale needs workloads or a workloadSelector');
+  const labelSelector = options.workloadSelector;
+  const [deployments, statefulSets] = await Promise.all([
+    cluster.apps.listNamespacedDeployment({ namespace, labelSelector }),
+    cluster.apps.listNamespacedStatefulSet({ namespace, labelSelector }),
+  ]);
+  const found: ScaledWorkload[] = [
+    ...deployments.items.map((d) => ({
+      kind: 'Deployment' as const,
+      name: d.metadata?.name ?? '',
+      replicas: d.spec?.replicas ?? 1,
+    })),
+    ...statefulSets.items.map((s) => ({
+      kind: 'StatefulSet' as const,
+      name: s.metadata?.name ?? '',
+      replicas: s.spec?.replicas ?? 1,
+    })),
+  ].map((w) => ({ ...w, namespace }));
+  if (found.length === 0) throw new Error(`no Deployment or StatefulSet in ${namespace} matches ${labelSelector}`);
+  return found;
+}
+
+export async function setReplicas(
+  cluster: Cluster,
+  workload: Pick<ScaledWorkload, 'kind' | 'namespace' | 'name'>,
+  replicas: number,
+  signal: AbortSignal,
+): Promise<void> {
+  try {
+    await apiRequest(cluster, 'PATCH', scalePath(workload), {
+      contentType: cluster.lib.PatchStrategy.MergePatch,
+      body: { spec: { replicas } },
+      signal,
+    });
+  } catch (error) {
+    signal.throwIfAborted();
+    throw new Error(
+      `scaling ${workload.kind} ${workload.namespace}/${workload.name} to ${replicas}: ${apiErrorMessage(error)}`,
+      {
+        cause: error,
+      },
+    );
+  }
+}
+
+export async function drainByScale(
+  cluster: Cluster,
+  options: ScaleDrainOptions,
+  signal: AbortSignal,
+): Promise<ServiceRestore> {
+  const workloads = await regionWorkloads(cluster, options);
+  for (const workload of workloads) await setReplicas(cluster, workload, 0, signal);
+  return { strategy: 'service', method: 'scale', workloads };
+}
+
+export interface LabelDrainOptions {
+  namespace: string;
+  service: string;
+  label: string;
+  /** The value the label gets; undefined removes it. */
+  drainedValue?: string;
+  region: string;
+  regionLabel: string;
+}
+
+/** The Service's pods on the region's nodes; the label must be one the Service selects on. */
+export async function regionPods(cluster: Cluster, options: LabelDrainOptions): Promise<V1Pod[]> {
+  const { namespace } = options;
+  const service = await cluster.core.readNamespacedService({ namespace, name: options.service });
+  const selector = service.spec?.selector ?? {};
+  if (!Object.hasOwn(selector, options.label)) {
+    throw new Error(
+      `Service ${namespace}/${options.service} does not select on the label ${options.label}: changing it would not take pods out (it selects on ${Object.keys(selector).join(', ') || 'nothing'})`,
+    );
+  }
+  const labelSelector = Object.entries(selector)
+    .map(([key, value]) => `${key}=${value}`)
+    .join(',');
+  const [pods, nodes] = await Promise.all([
+    cluster.core.listNamespacedPod({ namespace, labelSelector }),
+    cluster.core.listNode({ labelSelector: `${options.regionLabel}=${options.region}` }),
+  ]);
+  const regionNodes = new Set(nodes.items.map((n) => n.metadata?.name));
+  return pods.items.filter((p) => regionNodes.has(p.spec?.nodeName) && !p.metadata?.deletionTimestamp);
+}
+
+function labelPatch(label: string, value: string | null, uid: string) {
+  const path = `/metadata/labels${formatPointer([label])}`;
+  return [
+    // The pod must be the one recorded, not a new pod that reuses its name.
+    { op: 'test', path: '/metadata/uid', value: uid },
+    // `add` works whether or not the label is there now, so the `remove` after it always can.
+    { op: 'add', path, value: value ?? '' },
+    ...(value === null ? [{ op: 'remove', path }] : []),
+  ];
+}
+
+async function setLabel(
+  cluster: Cluster,
+  pod: RelabelledPod,
+  label: string,
+  value: string | null,
+  signal: AbortSignal,
+): Promise<boolean> {
+  try {
+    await apiRequest(cluster, 'PATCH', `/api/v1/namespaces/${pod.namespace}/pods/${pod.name}`, {
+      contentType: cluster.lib.PatchStrategy.JsonPatch,
+      body: labelPatch(label, value, pod.uid),
+      signal,
+    });
+    return true;
+  } catch (error) {
+    signal.throwIfAborted();
+    // A pod that is gone (or replaced) is no longer in the Service as recorded: nothing to undo.
+    if (isNotFound(error) || /test/i.test(apiErrorMessage(error))) return false;
+    throw new Error(`labelling pod ${pod.namespace}/${pod.name}: ${apiErrorMessage(error)}`, { cause: error });
+  }
+}
+
+export async function drainByLabel(
+  cluster: Cluster,
+  options: LabelDrainOptions,
+  signal: AbortSignal,
+): Promise<ServiceRestore> {
+  const pods = await regionPods(cluster, options);
+  if (pods.length === 0)
+    throw new Error(`Service ${options.namespace}/${options.service} has no pod in ${options.region}`);
+  const changed: RelabelledPod[] = [];
+  for (const pod of pods) {
+    const record: RelabelledPod = {
+      namespace: options.namespace,
+      name: pod.metadata?.name ?? '',
+      uid: pod.metadata?.uid ?? '',
+      value: pod.metadata?.labels?.[options.label] ?? null,
+    };
+    if (await setLabel(cluster, record, options.label, options.drainedValue ?? null, signal)) changed.push(record);
+  }
+  return { strategy: 'service', method: 'label', label: options.label, pods: changed };
+}
+
+export async function restoreService(
+  cluster: Cluster,
+  restore: ServiceRestore,
+  signal: AbortSignal,
+): Promise<string[]> {
+  const done: string[] = [];
+  if (restore.method === 'scale') {
+    for (const workload of restore.workloads) {
+      await setReplicas(cluster, workload, workload.replicas, signal);
+      done.push(`${workload.kind} ${workload.namespace}/${workload.name}: ${workload.replicas} replicas`);
+    }
+    return done;
+  }
+  for (const pod of restore.pods) {
+    const restored = await setLabel(cluster, pod, restore.label, pod.value, signal);
+    done.push(
+      `pod ${pod.namespace}/${pod.name}: ${restored ? `${restore.label}=${pod.value ?? '(none)'}` : 'gone, nothing to restore'}`,
+    );
+  }
+  return done;
+}
