@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# sandbox.sh up|down|build|bin|status: the local Kubernetes sandbox (see test/cluster/README.md).
+# sandbox.sh up|down|build|bin|status|install-prometheus: the local Kubernetes sandbox (see
+# test/cluster/README.md).
 #
 # The binaries are built once per version of this folder's sources and go.sum, into a cache
-# outside the checkout, so fresh clones (and CI) on the same machine reuse them.
+# outside the checkout, so fresh clones (and CI) on the same machine reuse them. The Gateway API
+# CRDs of the sigs.k8s.io/gateway-api module in go.mod are copied beside them (gateway-api/).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -23,6 +25,7 @@ build() {
   bin=$(bin_dir)
   local missing=0
   for c in "${components[@]}"; do [ -x "$bin/$c" ] || missing=1; done
+  [ -d "$bin/gateway-api" ] || missing=1
   if [ "$missing" = 0 ]; then
     return 0
   fi
@@ -35,6 +38,11 @@ build() {
     k8s.io/kubernetes/cmd/kube-scheduler \
     k8s.io/kubernetes/cmd/kubectl \
     ./cmd/sandbox)
+  # The standard channel's CRDs, from the module's own files at the version go.mod pins.
+  local gateway_api
+  gateway_api=$(cd "$here" && go list -m -f '{{.Dir}}' sigs.k8s.io/gateway-api)
+  mkdir -p "$tmp/gateway-api"
+  cp "$gateway_api"/config/crd/standard/*.yaml "$tmp/gateway-api/"
   rm -rf "$bin" && mv "$tmp" "$bin"
   echo "built in $((SECONDS - started))s" >&2
 }
@@ -54,20 +62,74 @@ ours() {
   tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q -- "$state"
 }
 
+# install_prometheus installs Debian's prometheus package without its recommendations (the node
+# exporter) and makes sure no service instance of it is left running: the sandbox starts its own.
+install_prometheus() {
+  if command -v prometheus >/dev/null; then return 0; fi
+  if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
+    echo "prometheus is missing: install Debian's package (sudo apt-get install -y --no-install-recommends prometheus)," >&2
+    echo "or start the sandbox without it: $0 up --prometheus=false" >&2
+    return 1
+  fi
+  echo "installing Debian's prometheus package" >&2
+  # Keep the package's maintainer scripts from starting the service, where nothing else does.
+  local policy=/usr/sbin/policy-rc.d added=0
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\n# sandbox.sh: no service starts while prometheus installs\nexit 101\n' >"$policy"
+    chmod +x "$policy"
+    added=1
+  fi
+  local rc=0
+  { DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends prometheus >/dev/null ||
+    { apt-get update >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends prometheus >/dev/null; }; } || rc=$?
+  if [ "$added" = 1 ]; then rm -f "$policy"; fi
+  [ "$rc" = 0 ] || return "$rc"
+  stop_prometheus_services
+}
+
+# stop_prometheus_services stops what the package may have started: Debian's service runs
+# /usr/bin/prometheus (and prometheus-node-exporter, when recommendations are installed) as the
+# user prometheus. The sandbox's own Prometheus runs as the caller and is never touched.
+stop_prometheus_services() {
+  if command -v systemctl >/dev/null && [ -d /run/systemd/system ]; then
+    systemctl disable --now prometheus.service prometheus-node-exporter.service >/dev/null 2>&1 || true
+  fi
+  local pid exe
+  for pid in $(ps -u prometheus -o pid= 2>/dev/null); do
+    exe=$(readlink "/proc/$pid/exe" 2>/dev/null || true)
+    case "$exe" in
+      /usr/bin/prometheus | /usr/bin/prometheus-node-exporter)
+        echo "stopping the $exe service instance the package started (pid $pid)" >&2
+        kill -TERM "$pid" 2>/dev/null || true
+        ;;
+    esac
+  done
+}
+
 up() {
-  build
   if supervisor_pid >/dev/null && [ -f "$state/ready" ]; then
     echo "sandbox already running" >&2
     print_usage
     return 0
   fi
+  build
+  case " $* " in
+    *" --prometheus=false "* | *" --traffic=false "* | *" --demo=false "*) ;;
+    *) install_prometheus ;;
+  esac
   down >/dev/null 2>&1 || true
   mkdir -p "$state/logs"
   local bin
   bin=$(bin_dir)
   echo "starting the sandbox" >&2
   local started=$SECONDS
-  setsid "$bin/sandbox" run --dir "$state" "$@" </dev/null >"$state/logs/sandbox.log" 2>&1 &
+  local defaults=()
+  # The default sandbox's Prometheus is where runbooks/evacuate-region.yaml looks by default
+  # (127.0.0.1:9090); other sandboxes (SANDBOX_DIR) take a free port.
+  if [ -z "${SANDBOX_DIR:-}" ] && ! (exec 3<>/dev/tcp/127.0.0.1/9090) 2>/dev/null; then
+    defaults+=(--prometheus-port=9090)
+  fi
+  setsid "$bin/sandbox" run --dir "$state" "${defaults[@]}" "$@" </dev/null >"$state/logs/sandbox.log" 2>&1 &
   local pid=$!
   echo "$pid" >"$state/sandbox.pid"
   until [ -f "$state/ready" ]; do
@@ -125,5 +187,6 @@ case "$cmd" in
   build) build ;;
   bin) build && bin_dir ;;
   status) status ;;
-  *) echo "usage: $0 up|down|build|bin|status" >&2; exit 2 ;;
+  install-prometheus) install_prometheus ;;
+  *) echo "usage: $0 up|down|build|bin|status|install-prometheus" >&2; exit 2 ;;
 esac

@@ -16,14 +16,19 @@ import (
 	"syscall"
 	"time"
 
+	promclient "github.com/prometheus/client_golang/prometheus"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
 
 	"kubectl-drill/sandbox/demo"
 	"kubectl-drill/sandbox/internal/controlplane"
 	"kubectl-drill/sandbox/internal/kubelet"
+	"kubectl-drill/sandbox/internal/prometheus"
+	"kubectl-drill/sandbox/internal/traffic"
 	"kubectl-drill/sandbox/internal/workload"
 )
 
@@ -36,6 +41,37 @@ type state struct {
 	Nodes                int            `json:"nodes"`
 	StartedAt            time.Time      `json:"startedAt"`
 	PhasesMs             map[string]int `json:"phasesMs"`
+	// TrafficMetricsURL is the traffic simulator's /metrics, TrafficTruthFile its ground truth.
+	TrafficMetricsURL string        `json:"trafficMetricsURL,omitempty"`
+	TrafficTruthFile  string        `json:"trafficTruthFile,omitempty"`
+	Traffic           *trafficState `json:"traffic,omitempty"`
+	PrometheusURL     string        `json:"prometheusURL,omitempty"`
+}
+
+// trafficState is the simulator's configuration, for tests that need its timings.
+type trafficState struct {
+	Route         string   `json:"route"`
+	ServicePrefix string   `json:"servicePrefix"`
+	Regions       []string `json:"regions"`
+	Clients       int      `json:"clients"`
+	RatePerClient float64  `json:"ratePerClient"`
+	TTLMs         int64    `json:"ttlMs"`
+	TTLJitter     float64  `json:"ttlJitter"`
+	WindowMs      int64    `json:"windowMs"`
+	TickMs        int64    `json:"tickMs"`
+}
+
+// options are the flags of run beyond the fleet's.
+type options struct {
+	dir, binDir, gatewayCRDs string
+	withDemo                 bool
+	qps                      int
+	traffic                  bool
+	trafficCfg               traffic.Config
+	route                    string
+	prometheus               bool
+	prometheusBin            string
+	prometheusPort           int
 }
 
 func main() {
@@ -54,6 +90,18 @@ func main() {
 	jobDuration := fs.Duration("job-duration", 2*time.Second, "how long a Job's pod runs before it succeeds")
 	qps := fs.Int("qps", 200, "client rate of the controller-manager, scheduler and simulated kubelets")
 	withDemo := fs.Bool("demo", true, "apply the demo workload")
+	gatewayCRDs := fs.String("gateway-crds", "", "directory of the Gateway API CRD manifests applied at start (default: gateway-api beside this binary; \"none\" to skip)")
+	withTraffic := fs.Bool("traffic", true, "run the traffic simulator (needs the demo)")
+	clients := fs.Int("traffic-clients", 2000, "simulated clients")
+	rate := fs.Float64("traffic-rate", 1, "requests per second of each client")
+	ttl := fs.Duration("traffic-ttl", 10*time.Second, "how long a client keeps its DNS answer, on average")
+	jitter := fs.Float64("traffic-ttl-jitter", 0.5, "each TTL is drawn uniformly from TTL x [1-jitter, 1+jitter]")
+	window := fs.Duration("traffic-window", time.Second, "sliding window over which shares are measured (a multiple of 100ms)")
+	seed := fs.Uint64("traffic-seed", 0, "random seed of the simulator (0: a new one each start)")
+	route := fs.String("traffic-route", "shop/storefront", "namespace/name of the HTTPRoute the load balancer follows")
+	withPrometheus := fs.Bool("prometheus", true, "run Prometheus, scraping the traffic simulator")
+	prometheusBin := fs.String("prometheus-bin", "prometheus", "the prometheus binary")
+	prometheusPort := fs.Int("prometheus-port", 0, "port of Prometheus on 127.0.0.1 (0: a free one)")
 	_ = fs.Parse(os.Args[2:])
 
 	if *binDir == "" {
@@ -63,13 +111,31 @@ func main() {
 		}
 		*binDir = filepath.Dir(exe)
 	}
+	if *gatewayCRDs == "" {
+		*gatewayCRDs = filepath.Join(*binDir, "gateway-api")
+	}
+	if *seed == 0 {
+		*seed = uint64(time.Now().UnixNano())
+	}
+	if *clients < 1 || *rate <= 0 || *ttl <= 0 || *jitter < 0 || *jitter >= 1 || *window <= 0 {
+		log.Fatal("need --traffic-clients >= 1, --traffic-rate > 0, --traffic-ttl > 0, 0 <= --traffic-ttl-jitter < 1, --traffic-window > 0")
+	}
 	absDir, err := filepath.Abs(*dir)
 	if err != nil {
 		log.Fatal(err)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
-	if err := run(ctx, absDir, *binDir, *withDemo, *qps, kubelet.Config{
+	opts := options{
+		dir: absDir, binDir: *binDir, gatewayCRDs: *gatewayCRDs, withDemo: *withDemo, qps: *qps,
+		traffic: *withTraffic && *withDemo, route: *route,
+		trafficCfg: traffic.Config{
+			Regions: strings.Split(*regions, ","), Clients: *clients, Rate: *rate, TTL: *ttl, Jitter: *jitter,
+			Window: *window, Seed: *seed, TruthFile: filepath.Join(absDir, "traffic-truth.json"),
+		},
+		prometheus: *withPrometheus && *withTraffic && *withDemo, prometheusBin: *prometheusBin, prometheusPort: *prometheusPort,
+	}
+	if err := run(ctx, opts, kubelet.Config{
 		Regions:            strings.Split(*regions, ","),
 		ZonesPerRegion:     *zones,
 		NodesPerZone:       *nodesPerZone,
@@ -83,7 +149,8 @@ func main() {
 	}
 }
 
-func run(ctx context.Context, dir, binDir string, withDemo bool, qps int, fleet kubelet.Config) error {
+func run(ctx context.Context, opts options, fleet kubelet.Config) error {
+	dir, binDir, withDemo, qps := opts.dir, opts.binDir, opts.withDemo, opts.qps
 	start := time.Now()
 	phases := map[string]int{}
 	mark := func(phase string) {
@@ -92,8 +159,49 @@ func run(ctx context.Context, dir, binDir string, withDemo bool, qps int, fleet 
 	}
 	readyFile := filepath.Join(dir, "ready")
 	_ = os.Remove(readyFile)
+	_ = os.Remove(opts.trafficCfg.TruthFile) // the last run's; the simulator writes its own
 
-	cp, err := controlplane.Start(ctx, controlplane.Config{Dir: dir, BinDir: binDir, APIQPS: qps})
+	// The state of the last run goes; controlplane.Start would do it, but Prometheus starts first:
+	// it scrapes nothing before its target discovery settles (5 s after its start, hard-coded in
+	// Prometheus 2.42), so starting it with the control plane takes that wait off the critical path.
+	// The traffic simulator serves its metrics from the start (all zero until it runs).
+	if err := os.RemoveAll(filepath.Join(dir, "state")); err != nil {
+		return err
+	}
+	for _, d := range []string{"state", "logs"} {
+		if err := os.MkdirAll(filepath.Join(dir, d), 0o755); err != nil {
+			return err
+		}
+	}
+	var (
+		sim        *traffic.Simulator
+		metricsURL string
+		prom       *prometheus.Server
+		promExited <-chan error
+		promPids   []int
+		err        error
+	)
+	if opts.traffic {
+		reg := promclient.NewRegistry()
+		sim = traffic.New(opts.trafficCfg, reg)
+		if metricsURL, err = traffic.Serve(ctx, reg); err != nil {
+			return err
+		}
+		if opts.prometheus {
+			prom, err = prometheus.Start(prometheus.Config{Bin: opts.prometheusBin, Dir: dir, Target: metricsURL, Port: opts.prometheusPort})
+			if err != nil {
+				return err
+			}
+			defer prom.Stop(5 * time.Second)
+			promExited = prom.Exited()
+			promPids = []int{prom.Pid()}
+			if err := writePids(dir, promPids); err != nil {
+				return err
+			}
+		}
+	}
+
+	cp, err := controlplane.Start(ctx, controlplane.Config{Dir: dir, BinDir: binDir, APIQPS: qps, KeepState: true})
 	if cp != nil {
 		defer cp.Stop(10 * time.Second)
 	}
@@ -101,7 +209,7 @@ func run(ctx context.Context, dir, binDir string, withDemo bool, qps int, fleet 
 		return err
 	}
 	defer os.Remove(readyFile)
-	if err := writePids(dir, cp.Pids()); err != nil {
+	if err := writePids(dir, append(cp.Pids(), promPids...)); err != nil {
 		return err
 	}
 	mark("apiserverReady")
@@ -115,10 +223,34 @@ func run(ctx context.Context, dir, binDir string, withDemo bool, qps int, fleet 
 	if err := grantReadOnly(ctx, client, cp.RestrictedUser); err != nil {
 		return err
 	}
-	sim := kubelet.New(client, fleet)
+	applier, err := workload.NewApplier(&cfg)
+	if err != nil {
+		return err
+	}
+	// The Gateway API CRDs are applied while the nodes register; the demo needs them.
+	crdsDone := make(chan error, 1)
+	go func() {
+		if opts.gatewayCRDs == "none" {
+			crdsDone <- nil
+			return
+		}
+		if _, err := os.Stat(opts.gatewayCRDs); err != nil {
+			crdsDone <- fmt.Errorf("gateway API CRDs: %w (bash test/cluster/sandbox.sh build puts them beside the binaries)", err)
+			return
+		}
+		n, err := applier.ApplyCRDs(ctx, os.DirFS(opts.gatewayCRDs), ".", 60*time.Second)
+		if err != nil {
+			err = fmt.Errorf("gateway API CRDs: %w", err)
+		} else {
+			log.Printf("%d Gateway API CRDs established", n)
+		}
+		crdsDone <- err
+	}()
+
+	kubelets := kubelet.New(client, fleet)
 	simDone := make(chan error, 1)
-	go func() { simDone <- sim.Run(ctx) }()
-	if err := waitNodesReady(ctx, client, len(sim.NodeNames()), 60*time.Second); err != nil {
+	go func() { simDone <- kubelets.Run(ctx) }()
+	if err := waitNodesReady(ctx, client, len(kubelets.NodeNames()), 60*time.Second); err != nil {
 		return err
 	}
 	mark("nodesReady")
@@ -126,20 +258,40 @@ func run(ctx context.Context, dir, binDir string, withDemo bool, qps int, fleet 
 		return err
 	}
 	mark("serviceAccountsReady")
+	if err := <-crdsDone; err != nil {
+		return err
+	}
+	mark("gatewayAPIReady")
 	if withDemo {
-		applier, err := workload.NewApplier(&cfg)
-		if err != nil {
-			return err
-		}
 		if err := applier.ApplyDir(ctx, demo.Files, ".", 120*time.Second); err != nil {
 			return fmt.Errorf("demo workload: %w", err)
 		}
 		mark("demoReady")
 	}
-	data, err := json.MarshalIndent(state{
+	ready := state{
 		Pid: os.Getpid(), Server: cp.Server(), Kubeconfig: cp.AdminKubeconfig, RestrictedKubeconfig: cp.RestrictedKubeconfig,
-		Nodes: len(sim.NodeNames()), StartedAt: start, PhasesMs: phases,
-	}, "", "  ")
+		Nodes: len(kubelets.NodeNames()), StartedAt: start, PhasesMs: phases,
+	}
+	if sim != nil {
+		if err := startTraffic(ctx, &cfg, opts.route, sim); err != nil {
+			return fmt.Errorf("traffic simulator: %w", err)
+		}
+		mark("trafficReady")
+		c := sim.Config()
+		ready.TrafficMetricsURL, ready.TrafficTruthFile = metricsURL, c.TruthFile
+		ready.Traffic = &trafficState{
+			Route: opts.route, ServicePrefix: servicePrefix, Regions: c.Regions, Clients: c.Clients, RatePerClient: c.Rate,
+			TTLMs: c.TTL.Milliseconds(), TTLJitter: c.Jitter, WindowMs: c.Window.Milliseconds(), TickMs: c.Tick.Milliseconds(),
+		}
+	}
+	if prom != nil {
+		if err := prom.WaitReady(ctx, 60*time.Second); err != nil {
+			return err
+		}
+		mark("prometheusReady")
+		ready.PrometheusURL = prom.URL
+	}
+	data, err := json.MarshalIndent(ready, "", "  ")
 	if err != nil {
 		return err
 	}
@@ -156,7 +308,33 @@ func run(ctx context.Context, dir, binDir string, withDemo bool, qps int, fleet 
 		return err
 	case err := <-simDone:
 		return fmt.Errorf("simulated kubelet stopped: %v", err)
+	case err := <-promExited:
+		return err
 	}
+}
+
+// servicePrefix names the regions' Services in the route: frontend-<region>.
+const servicePrefix = "frontend-"
+
+// startTraffic starts the informers that feed the simulator, waits until every region the route
+// names can be resolved to (its Service has a ready endpoint), then starts the clients.
+func startTraffic(ctx context.Context, cfg *rest.Config, route string, sim *traffic.Simulator) error {
+	namespace, name, ok := strings.Cut(route, "/")
+	if !ok {
+		return fmt.Errorf("--traffic-route %q is not namespace/name", route)
+	}
+	dyn, err := dynamic.NewForConfig(cfg)
+	if err != nil {
+		return err
+	}
+	if err := traffic.Watch(ctx, dyn, traffic.Source{Namespace: namespace, Route: name, ServicePrefix: servicePrefix}, sim); err != nil {
+		return err
+	}
+	if err := poll(ctx, 60*time.Second, "every region of the route to have a ready endpoint", sim.Routable); err != nil {
+		return err
+	}
+	go sim.Run(ctx)
+	return nil
 }
 
 // writePids records the supervisor and every child, so sandbox.sh down can make sure none is left.

@@ -30,11 +30,14 @@ import (
 
 // Config says where the control plane keeps its state and finds its binaries.
 type Config struct {
-	Dir    string // state directory (.sandbox); wiped on start
+	Dir    string // state directory (.sandbox); its state/ is wiped on start (see KeepState)
 	BinDir string // holds kube-apiserver, kube-controller-manager, kube-scheduler
 	// APIQPS is the client rate of the controller-manager and scheduler: the default 20/s makes
 	// a thousand pods take most of a minute to become Ready.
 	APIQPS int
+	// KeepState leaves <Dir>/state as it is: the caller has emptied it already, and has put
+	// state of its own there since.
+	KeepState bool
 }
 
 // ControlPlane is a running control plane.
@@ -62,8 +65,10 @@ const (
 
 // Start brings up etcd, then the apiserver (waiting for /readyz), then the controllers.
 func Start(ctx context.Context, cfg Config) (*ControlPlane, error) {
-	if err := os.RemoveAll(cfg.Dir + "/state"); err != nil {
-		return nil, err
+	if !cfg.KeepState {
+		if err := os.RemoveAll(cfg.Dir + "/state"); err != nil {
+			return nil, err
+		}
 	}
 	cp := &ControlPlane{cfg: cfg, RestrictedUser: restrictedUser}
 	for _, d := range []string{"pki", "state", "logs"} {

@@ -1,0 +1,203 @@
+// Package prometheus runs a Prometheus server (Debian's prometheus package) as a child process of
+// the sandbox: it listens on 127.0.0.1 only, scrapes the traffic simulator every second, and keeps
+// its data under the sandbox's state directory.
+package prometheus
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"time"
+)
+
+// Job is the scrape job of the traffic simulator.
+const Job = "drill-sandbox-traffic"
+
+// Config says where Prometheus is and what it scrapes.
+type Config struct {
+	// Bin is the prometheus binary (a name looked up on PATH, or a path).
+	Bin string
+	// Dir is the sandbox's state directory: the config goes to <Dir>/state/prometheus.yml, the
+	// data to <Dir>/state/prometheus, the log to <Dir>/logs/prometheus.log.
+	Dir string
+	// Target is the host:port of the simulator's /metrics.
+	Target string
+	// Port to listen on, on 127.0.0.1; 0 picks a free one.
+	Port int
+}
+
+// Server is a running Prometheus.
+type Server struct {
+	URL    string
+	cmd    *exec.Cmd
+	exited chan error
+	log    string
+}
+
+const config = `# Written by the sandbox: scrape the traffic simulator every second.
+global:
+  scrape_interval: 1s
+  scrape_timeout: 1s
+  evaluation_interval: 1s
+scrape_configs:
+  - job_name: %s
+    metrics_path: %s
+    static_configs:
+      - targets: ['%s']
+`
+
+// Start writes the config and starts Prometheus on 127.0.0.1 (cfg.Port, or a free port). It does not wait:
+// call WaitReady.
+func Start(cfg Config) (*Server, error) {
+	bin, err := exec.LookPath(cfg.Bin)
+	if err != nil {
+		return nil, fmt.Errorf("%s not found: install Debian's prometheus package (apt-get install -y --no-install-recommends prometheus; bash test/cluster/sandbox.sh up does it when run as root) or pass --prometheus=false", cfg.Bin)
+	}
+	target, err := url.Parse(cfg.Target)
+	if err != nil {
+		return nil, err
+	}
+	state := filepath.Join(cfg.Dir, "state")
+	configFile := filepath.Join(state, "prometheus.yml")
+	if err := os.WriteFile(configFile, fmt.Appendf(nil, config, Job, target.Path, target.Host), 0o644); err != nil {
+		return nil, err
+	}
+	port := cfg.Port
+	if port == 0 {
+		if port, err = freePort(); err != nil {
+			return nil, err
+		}
+	}
+	logFile := filepath.Join(cfg.Dir, "logs", "prometheus.log")
+	log, err := os.Create(logFile)
+	if err != nil {
+		return nil, err
+	}
+	defer log.Close()
+	cmd := exec.Command(bin,
+		"--config.file="+configFile,
+		"--web.listen-address=127.0.0.1:"+strconv.Itoa(port),
+		"--storage.tsdb.path="+filepath.Join(state, "prometheus"),
+		"--storage.tsdb.retention.time=1d",
+	)
+	cmd.Stdout, cmd.Stderr = log, log
+	cmd.Dir = state
+	// If the supervisor dies, however it dies, Prometheus goes with it.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start prometheus: %w", err)
+	}
+	s := &Server{URL: fmt.Sprintf("http://127.0.0.1:%d", port), cmd: cmd, exited: make(chan error, 1), log: logFile}
+	go func() {
+		err := cmd.Wait()
+		s.exited <- fmt.Errorf("prometheus exited: %v (see %s)", err, logFile)
+	}()
+	return s, nil
+}
+
+// Pid is the process id, for the pid file.
+func (s *Server) Pid() int { return s.cmd.Process.Pid }
+
+// Exited reports when Prometheus stops.
+func (s *Server) Exited() <-chan error { return s.exited }
+
+// Stop terminates Prometheus, killing it after timeout.
+func (s *Server) Stop(timeout time.Duration) {
+	_ = s.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case err := <-s.exited:
+		s.exited <- err // keep it for Exited
+	case <-time.After(timeout):
+		_ = s.cmd.Process.Kill()
+	}
+}
+
+// WaitReady waits until /-/ready answers 200 and the first scrape of the simulator has
+// succeeded (up{job=...} is 1).
+func (s *Server) WaitReady(ctx context.Context, timeout time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	client := &http.Client{Timeout: time.Second}
+	ready := func() bool {
+		resp, err := client.Get(s.URL + "/-/ready")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	}
+	scraped := func() bool {
+		v, err := Query(ctx, client, s.URL, fmt.Sprintf(`up{job=%q}`, Job))
+		return err == nil && len(v) == 1 && v[0] == 1
+	}
+	for _, step := range []struct {
+		what string
+		done func() bool
+	}{{"/-/ready", ready}, {"a first scrape of the traffic simulator", scraped}} {
+		for !step.done() {
+			select {
+			case err := <-s.exited:
+				s.exited <- err
+				return err
+			case <-ctx.Done():
+				return fmt.Errorf("prometheus: timed out after %s waiting for %s (see %s)", timeout, step.what, s.log)
+			case <-time.After(100 * time.Millisecond):
+			}
+		}
+	}
+	return nil
+}
+
+// Query runs an instant query and returns the values of the vector it gives.
+func Query(ctx context.Context, client *http.Client, base, query string) ([]float64, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/api/v1/query?query="+url.QueryEscape(query), nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	var body struct {
+		Status string `json:"status"`
+		Data   struct {
+			Result []struct {
+				Value [2]any `json:"value"`
+			} `json:"result"`
+		} `json:"data"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+		return nil, err
+	}
+	if body.Status != "success" {
+		return nil, fmt.Errorf("query %q: status %s", query, body.Status)
+	}
+	var out []float64
+	for _, r := range body.Data.Result {
+		s, _ := r.Value[1].(string)
+		v, err := strconv.ParseFloat(s, 64)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
