@@ -11,8 +11,8 @@ import { afterEach, describe, test } from 'node:test';
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import type { RunEvent } from '../../src/engine/events.ts';
 import type { Report } from '../../src/report/model.ts';
-import { adminKubeconfig, repoRoot, restrictedKubeconfig } from '../support/paths.ts';
-import { apps, core, waitFor } from '../support/sandbox.ts';
+import { adminKubeconfig, repoRoot, restrictedKubeconfig, sandboxDir } from '../support/paths.ts';
+import { admin, apps, core, waitFor } from '../support/sandbox.ts';
 
 const cli = `${repoRoot}bin/kubectl-drill`;
 const fixture = (name: string) => `${repoRoot}test/fixtures/runbooks/e2e/${name}`;
@@ -33,6 +33,38 @@ function journal(dir: string): RunEvent[] {
     .trimEnd()
     .split('\n')
     .map((line) => JSON.parse(line) as RunEvent);
+}
+
+interface DrainTruth {
+  region: string;
+  drainStartedAt: string;
+  crossed: Record<string, string | undefined>;
+}
+
+/** The traffic simulator's record of a region's last drain (test/cluster/README.md). */
+function lastDrain(region: string): DrainTruth {
+  const truth = JSON.parse(readFileSync(join(sandboxDir, 'traffic-truth.json'), 'utf8')) as {
+    regions: Record<string, DrainTruth>;
+    history: DrainTruth[];
+  };
+  const drains = [...truth.history, ...Object.values(truth.regions)].filter((d) => d.region === region);
+  return drains.at(-1) ?? assert.fail(`no drain of ${region} in the truth file`);
+}
+
+interface HttpRoute {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace: string };
+  spec: { rules: { backendRefs: { weight?: number }[] }[] };
+}
+
+async function routeWeights(): Promise<number[]> {
+  const route = await admin.objects.read<HttpRoute>({
+    apiVersion: 'gateway.networking.k8s.io/v1',
+    kind: 'HTTPRoute',
+    metadata: { name: 'storefront', namespace: 'shop' },
+  });
+  return route.spec.rules.flatMap((rule) => rule.backendRefs.map((ref) => ref.weight ?? 1));
 }
 
 async function cordonedNodes(): Promise<string[]> {
@@ -58,11 +90,12 @@ describe('kubectl drill run', () => {
     assert.equal(report.runbook, 'evacuate-region');
     assert.equal(report.status, 'succeeded');
     assert.equal(report.runId, dir.split('/').at(-1));
-    assert.ok(report.durationMs > 0 && report.targetMs === 120_000);
+    assert.ok(report.durationMs > 0 && report.targetMs === 180_000);
     const mainSteps = report.steps.filter((s) => s.phase === 'steps');
     assert.deepEqual(
       mainSteps.map((s) => s.id),
       [
+        'drain-traffic',
         'cordon',
         'drain',
         'frontend-serving',
@@ -70,6 +103,7 @@ describe('kubectl drill run', () => {
         'confirm-region-empty',
         'uncordon',
         'restore-release',
+        'restore-traffic',
       ],
     );
     for (const step of mainSteps) {
@@ -82,7 +116,7 @@ describe('kubectl drill run', () => {
     const events = journal(dir);
     assert.equal(events[0]?.type, 'run.started');
     assert.equal(events.at(-1)?.type, 'run.finished');
-    assert.equal(events.filter((e) => e.type === 'step.started').length, 7);
+    assert.equal(events.filter((e) => e.type === 'step.started').length, 9);
     assert.ok(events.some((e) => e.type === 'prompt.answered' && e.auto));
     assert.ok(
       events.every((e, i) => i === 0 || e.t >= (events[i - 1]?.t ?? 0)),
@@ -91,7 +125,17 @@ describe('kubectl drill run', () => {
     assert.ok(events.every((e) => !Number.isNaN(Date.parse(e.at))));
     assert.match(result.stdout, /STEP +STATUS +TIME +TARGET +MET/);
 
-    // The drill leaves the shop as it found it: region back, bad release back.
+    // Time-to-drain comes from Prometheus and agrees with the traffic simulator's own truth.
+    const [drained] = report.timeToDrain;
+    assert.equal(report.timeToDrain.length, 1);
+    assert.equal(drained?.source, 'prometheus');
+    assert.equal(drained?.threshold, 0.99);
+    const truth = lastDrain('eu-west');
+    const truthMs = Date.parse(truth.crossed['0.99'] ?? '') - Date.parse(truth.drainStartedAt);
+    assert.ok(Math.abs((drained?.ms ?? 0) - truthMs) <= 2000, `measured ${drained?.ms} ms, truth ${truthMs} ms`);
+
+    // The drill leaves the shop as it found it: traffic back, region back, bad release back.
+    assert.deepEqual(await routeWeights(), [100, 100, 100]);
     assert.deepEqual(await cordonedNodes(), []);
     const checkout = await apps.readNamespacedDeployment({ namespace: 'shop', name: 'checkout' });
     assert.equal(checkout.spec?.template.spec?.containers[0]?.image, 'registry.shop.example/checkout:1.9.0');
