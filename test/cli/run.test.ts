@@ -82,7 +82,18 @@ describe('kubectl drill run', () => {
 
   test('runbooks/evacuate-region.yaml runs end to end with --yes, journaled and reported', async () => {
     const journalDir = mkdtempSync(join(tmpdir(), 'drill-runs-'));
-    const result = drill(['run', `${repoRoot}runbooks/evacuate-region.yaml`, '--yes', '--journal-dir', journalDir]);
+    // The sandbox's Prometheus is on 127.0.0.1:9090 unless that was taken: say where it is.
+    const { prometheusURL } = JSON.parse(readFileSync(join(sandboxDir, 'ready'), 'utf8')) as { prometheusURL: string };
+    const runbook = `${repoRoot}runbooks/evacuate-region.yaml`;
+    const result = drill([
+      'run',
+      runbook,
+      '--yes',
+      '--journal-dir',
+      journalDir,
+      '--set',
+      `prometheus=${prometheusURL}`,
+    ]);
     assert.ok([0, 3].includes(result.status ?? -1), `exit ${result.status}: ${result.stderr}`);
     const dir = runDir(journalDir);
 
