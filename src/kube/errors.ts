@@ -1,3 +1,5 @@
+import { parseJsonOrUndefined } from './json.ts';
+
 // API errors as people should read them: the server's own message, not a stack of HTTP details.
 // Response bodies are Status objects; they never carry credentials, and nothing else is shown.
 
@@ -23,7 +25,7 @@ export function hasStatusCause(error: unknown, type: string): boolean {
 
 function statusOf(error: unknown): unknown {
   const body = (error as { body?: unknown } | null)?.body;
-  return typeof body === 'string' ? safeParse(body) : body;
+  return typeof body === 'string' ? parseJsonOrUndefined(body) : body;
 }
 
 /** The Status message of an API error, or the error's own message. */
@@ -31,12 +33,4 @@ export function apiErrorMessage(error: unknown): string {
   const message = (statusOf(error) as { message?: unknown } | undefined)?.message;
   if (typeof message === 'string') return message;
   return error instanceof Error ? error.message : String(error);
-}
-
-function safeParse(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
 }

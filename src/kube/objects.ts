@@ -15,6 +15,7 @@ import { type ApiObject, combineVerdicts, jobVerdict, MAX_OBJECTS_DESCRIBED, typ
 import { isNotFound } from './errors.ts';
 import { type RolloutKind, type RolloutWorkload, rolloutStatus } from './rollout.ts';
 import { collectionPath, type ObjectQuery, watchUntil } from './watch.ts';
+import { parseJsonOrUndefined } from './json.ts';
 
 /** The field manager of everything drill applies, as kubectl's is `kubectl`. */
 export const FIELD_MANAGER = 'kubectl-drill';
@@ -99,7 +100,7 @@ export async function apiRequest(
   await config.applySecurityAuthentication(context);
   const response = await new lib.IsomorphicFetchHttpLibrary().send(context).toPromise();
   const text = await response.body.text();
-  const object = parseJson(text);
+  const object = parseJsonOrUndefined(text);
   if (response.httpStatusCode < 200 || response.httpStatusCode > 299) {
     throw new lib.ApiException(
       response.httpStatusCode,
@@ -109,14 +110,6 @@ export async function apiRequest(
     );
   }
   return { status: response.httpStatusCode, object: (object ?? {}) as ApiObject };
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
 }
 
 /** The object, or undefined if it does not exist. */

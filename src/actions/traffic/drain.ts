@@ -11,7 +11,14 @@ import type { TrafficRestore } from '../../kube/traffic/restore.ts';
 import { drainByLabel, drainByScale } from '../../kube/traffic/service.ts';
 import { Duration } from '../../runbook/inputs.ts';
 import { defineAction, type ExecuteContext } from '../action.ts';
-import { type DrainInput, describeStrategy, durationMs, strategyPermissions } from './strategy.ts';
+import {
+  type DrainInput,
+  describeStrategy,
+  durationMs,
+  gatewayOptions,
+  namespaceOf,
+  strategyPermissions,
+} from './strategy.ts';
 import { type MeasureInput, measureInput, strategyInputs, strategyRequirements } from './inputs.ts';
 
 const DEFAULT_PROMETHEUS_URL = 'http://127.0.0.1:9090';
@@ -128,22 +135,6 @@ export default defineAction({
 
 function measurementOutputs(measurement: DrainMeasurement): Record<string, unknown> {
   return { timeToDrain: measurement.timeToDrain, thresholds: measurement.thresholds, curve: measurement.curve };
-}
-
-function namespaceOf(input: DrainInput, cluster: Cluster): string {
-  return input.namespace ?? cluster.namespace;
-}
-
-function gatewayOptions(input: DrainInput, cluster: Cluster) {
-  return {
-    namespace: namespaceOf(input, cluster),
-    routes: input.routes ?? [],
-    apiVersion: input.routeApiVersion ?? 'gateway.networking.k8s.io/v1',
-    kind: input.routeKind ?? 'HTTPRoute',
-    region: input.region ?? '',
-    backends: input.backends,
-    regionLabel: input.regionLabel ?? 'topology.kubernetes.io/region',
-  };
 }
 
 function applyDrain(cluster: Cluster, input: DrainInput, context: ExecuteContext): Promise<TrafficRestore> {

@@ -7,7 +7,7 @@ import { parseRestore, restoreTraffic } from '../../kube/traffic/restore.ts';
 import { selectNodes, nodeName } from '../../kube/nodes.ts';
 import { defineAction } from '../action.ts';
 import { strategyInputs, strategyRequirements } from './inputs.ts';
-import { type DrainInput, describeStrategy, strategyPermissions } from './strategy.ts';
+import { type DrainInput, describeStrategy, gatewayOptions, namespaceOf, strategyPermissions } from './strategy.ts';
 
 const restoreInput = Type.Object(
   {
@@ -59,22 +59,10 @@ export default defineAction({
  * record; a patch needs its reversePatch; nodes are the region's, uncordoned.
  */
 async function restoreFromInputs(cluster: Cluster, input: DrainInput, signal: AbortSignal): Promise<string[]> {
-  const namespace = input.namespace ?? cluster.namespace;
+  const namespace = namespaceOf(input, cluster);
   switch (input.strategy) {
     case 'gateway':
-      return restoreGatewayFromRoutes(
-        cluster,
-        {
-          namespace,
-          routes: input.routes ?? [],
-          apiVersion: input.routeApiVersion ?? 'gateway.networking.k8s.io/v1',
-          kind: input.routeKind ?? 'HTTPRoute',
-          region: input.region ?? '',
-          backends: input.backends,
-          regionLabel: input.regionLabel ?? 'topology.kubernetes.io/region',
-        },
-        signal,
-      );
+      return restoreGatewayFromRoutes(cluster, gatewayOptions(input, cluster), signal);
     case 'service':
       throw new Error(
         "restoring the service strategy needs the drain's record: restore: ${{ steps.<id>.outputs.restore }}",

@@ -1,6 +1,7 @@
 /** What traffic.drain and traffic.restore share: their strategy inputs read as plans and permissions. */
 import type { Static, TObject } from 'typebox';
 import type { Permission } from '../../kube/access.ts';
+import type { Cluster } from '../../kube/cluster.ts';
 import { groupOf, guessResource } from '../../kube/objects.ts';
 import { parseDuration } from '../../runbook/duration.ts';
 import type { strategyInputs } from './inputs.ts';
@@ -76,4 +77,22 @@ export function strategyPermissions(input: DrainInput, namespace: string): Permi
       });
     }
   }
+}
+
+/** The namespace of the routes, Services and workloads: the step's, else the cluster's. */
+export function namespaceOf(input: DrainInput, cluster: Cluster): string {
+  return input.namespace ?? cluster.namespace;
+}
+
+/** The gateway strategy's options, with the inputs' defaults; drain and restore see the same. */
+export function gatewayOptions(input: DrainInput, cluster: Cluster) {
+  return {
+    namespace: namespaceOf(input, cluster),
+    routes: input.routes ?? [],
+    apiVersion: input.routeApiVersion ?? 'gateway.networking.k8s.io/v1',
+    kind: input.routeKind ?? 'HTTPRoute',
+    region: input.region ?? '',
+    backends: input.backends,
+    regionLabel: input.regionLabel ?? 'topology.kubernetes.io/region',
+  };
 }

@@ -3,6 +3,7 @@
 // with a query for the total, the region's part of the total now over its part then.
 import type { MeasureSource, ShareMeasure, ShareSampler } from './measure.ts';
 import { remainingShare } from './share.ts';
+import { parseJsonOrUndefined } from '../json.ts';
 
 export interface PrometheusMeasureOptions {
   /** Prometheus' base URL, like http://127.0.0.1:9090. */
@@ -72,7 +73,7 @@ export async function queryScalar(
     throw new Error(`Prometheus at ${options.url} is unreachable (${why})`, { cause: error });
   }
   const text = await response.text();
-  const body = parseJson(text) as PrometheusResponse | undefined;
+  const body = parseJsonOrUndefined(text) as PrometheusResponse | undefined;
   if (!response.ok || body?.status !== 'success') {
     const why = body?.error ?? `HTTP ${response.status}`;
     throw new Error(`Prometheus at ${options.url} rejected the query ${query}: ${why}`);
@@ -111,12 +112,4 @@ function causeOf(error: unknown): string {
   if (typeof cause?.code === 'string') return cause.code;
   if (typeof cause?.message === 'string') return cause.message;
   return error instanceof Error ? error.message : String(error);
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
 }
