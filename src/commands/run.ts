@@ -1,4 +1,4 @@
-import { Args, Command, Flags } from '@oclif/core';
+import { Args, Command, Errors, Flags } from '@oclif/core';
 import { connectionFlags, connectionOptions, isInteractive, parseSetFlags, setFlag } from '../ui/flags.ts';
 
 export default class Run extends Command {
@@ -82,7 +82,9 @@ export default class Run extends Command {
         for (const line of error.details) this.logToStderr(line);
         this.error(error.message, { exit: error.exitCode });
       }
-      throw error;
+      if (error instanceof Errors.ExitError) throw error;
+      const { describeError } = await import('../kube/errors.ts');
+      this.error(describeError(error), { exit: ExitCode.failed });
     } finally {
       process.off('SIGINT', onSigint);
     }

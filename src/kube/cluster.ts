@@ -25,6 +25,8 @@ export interface ConnectionOptions {
   kubeconfig?: string;
   context?: string;
   namespace?: string;
+  /** kubectl's --request-timeout: the longest a single API request may take; 0 or absent: no limit. */
+  requestTimeoutMs?: number;
 }
 
 export interface Cluster {
@@ -73,7 +75,7 @@ export class Clusters {
 
 export async function connect(options: ConnectionOptions): Promise<Cluster> {
   const lib = await loadClientLibrary();
-  const config = new lib.KubeConfig();
+  const config = options.requestTimeoutMs ? withRequestTimeout(lib, options.requestTimeoutMs) : new lib.KubeConfig();
   if (options.kubeconfig) {
     config.loadFromFile(options.kubeconfig);
   } else {
@@ -114,4 +116,19 @@ function makeObjectApi(lib: ClientLibrary, config: KubeConfig): ObjectApi {
     }
   }
   return config.makeApiClient(DiscoveringObjectApi);
+}
+
+/**
+ * A KubeConfig whose requests give up after timeoutMs. The client asks the KubeConfig to
+ * authenticate every request, which is the one place a deadline can be set on all of them;
+ * watches carry their own signal and stay open.
+ */
+function withRequestTimeout(lib: ClientLibrary, timeoutMs: number): KubeConfig {
+  class TimedKubeConfig extends lib.KubeConfig {
+    override async applySecurityAuthentication(context: Parameters<KubeConfig['applySecurityAuthentication']>[0]) {
+      await super.applySecurityAuthentication(context);
+      if (!context.getSignal()) context.setSignal(AbortSignal.timeout(timeoutMs));
+    }
+  }
+  return new TimedKubeConfig();
 }

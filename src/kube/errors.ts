@@ -34,3 +34,11 @@ export function apiErrorMessage(error: unknown): string {
   if (typeof message === 'string') return message;
   return error instanceof Error ? error.message : String(error);
 }
+
+/** Any failure talking to a cluster, as one line: the API's message, or what went wrong on the way. */
+export function describeError(error: unknown): string {
+  if (error instanceof Error && error.name === 'TimeoutError') {
+    return 'an API request took longer than --request-timeout allows';
+  }
+  return apiErrorMessage(error);
+}

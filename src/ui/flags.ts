@@ -1,11 +1,17 @@
 // Flags shared by commands, named and shaped as kubectl's.
 import { Flags } from '@oclif/core';
 import type { ConnectionOptions } from '../kube/cluster.ts';
+import { parseDuration } from '../runbook/duration.ts';
 
 export const connectionFlags = {
   kubeconfig: Flags.string({ description: 'Path to the kubeconfig file (default: $KUBECONFIG, ~/.kube/config).' }),
   context: Flags.string({ description: 'The kubeconfig context to use.' }),
   namespace: Flags.string({ char: 'n', description: 'The namespace for steps that name none.' }),
+  'request-timeout': Flags.custom<number>({
+    description: 'How long a single API request may take before giving up, like 30s or 1m (0: no limit).',
+    parse: (value) => Promise.resolve(requestTimeoutMs(value)),
+    default: 0,
+  })(),
 };
 
 export const setFlag = Flags.string({
@@ -17,8 +23,22 @@ export function connectionOptions(flags: {
   kubeconfig?: string;
   context?: string;
   namespace?: string;
+  'request-timeout': number;
 }): ConnectionOptions {
-  return { kubeconfig: flags.kubeconfig, context: flags.context, namespace: flags.namespace };
+  return {
+    kubeconfig: flags.kubeconfig,
+    context: flags.context,
+    namespace: flags.namespace,
+    requestTimeoutMs: flags['request-timeout'],
+  };
+}
+
+/** kubectl's --request-timeout: a duration (1s, 2m3s) or a bare number of seconds; 0 means none. */
+export function requestTimeoutMs(value: string): number {
+  if (/^\d+$/.test(value)) return Number(value) * 1000;
+  const parsed = parseDuration(value);
+  if (!parsed.ok) throw new Error(`--request-timeout "${value}": ${parsed.error}`);
+  return parsed.ms;
 }
 
 /** --set name=value pairs; a malformed one is a usage error for the caller to report. */

@@ -1,5 +1,6 @@
 // Rendering a plan, for `plan` and `run --dry-run`.
 import type { ConnectionOptions } from '../kube/cluster.ts';
+import { describeError } from '../kube/errors.ts';
 import { planIsClean, planRunbook, type RunbookPlan } from '../engine/planner.ts';
 import { ExitCode, loadRunbook, RunRefused } from '../engine/session.ts';
 
@@ -41,7 +42,10 @@ export async function printPlan(
     else for (const line of renderPlan(plan)) print(line);
     return planIsClean(plan) ? ExitCode.ok : ExitCode.failed;
   } catch (error) {
-    if (!(error instanceof RunRefused)) throw error;
+    if (!(error instanceof RunRefused)) {
+      print(`error: ${describeError(error)}`);
+      return ExitCode.failed;
+    }
     for (const line of [...error.details, error.message]) print(line);
     return error.exitCode;
   }

@@ -1,0 +1,48 @@
+// `kubectl drill plan` against the sandbox: resolved steps, the permission check, kubectl's flags.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { describe, test } from 'node:test';
+import { adminKubeconfig, repoRoot, restrictedKubeconfig } from '../support/paths.ts';
+import { core } from '../support/sandbox.ts';
+
+const runbook = `${repoRoot}runbooks/evacuate-region.yaml`;
+
+function plan(...args: string[]) {
+  return spawnSync(`${repoRoot}bin/kubectl-drill`, ['plan', runbook, ...args], { encoding: 'utf8', timeout: 60_000 });
+}
+
+describe('kubectl drill plan', () => {
+  test('resolves each step on the cluster, checks permissions, and changes nothing', async () => {
+    const result = plan('--kubeconfig', adminKubeconfig, '--set', 'region=us-east');
+    assert.equal(result.status, 0, result.stderr);
+    assert.match(result.stdout, /drain 4 nodes \(us-east-a-1, us-east-a-2, us-east-b-1, us-east-b-2\): evict \d+ pods/);
+    assert.match(result.stdout, /roll back Deployment shop\/checkout from revision \d+ to revision \d+/);
+    assert.match(result.stdout, /permissions: all granted/);
+    const nodes = await core.listNode({ labelSelector: 'topology.kubernetes.io/region=us-east' });
+    assert.ok(
+      nodes.items.every((n) => !n.spec?.unschedulable),
+      'nothing was cordoned',
+    );
+  });
+
+  test('names every missing permission for a user who may only read, and exits 1', () => {
+    const result = plan('--kubeconfig', restrictedKubeconfig);
+    assert.equal(result.status, 1);
+    assert.match(result.stdout, /permissions MISSING:/);
+    assert.match(result.stdout, /step "cordon" .* needs: patch nodes \(cluster-wide\)/);
+  });
+
+  test('--request-timeout bounds every API request, as in kubectl', () => {
+    const tooShort = plan('--kubeconfig', adminKubeconfig, '--request-timeout', '1ms');
+    assert.equal(tooShort.status, 1);
+    assert.match(tooShort.stdout, /an API request took longer than --request-timeout allows/);
+    assert.equal(
+      plan('--kubeconfig', adminKubeconfig, '--request-timeout', '30').status,
+      0,
+      'a bare number is seconds',
+    );
+    const invalid = plan('--request-timeout', 'soon');
+    assert.equal(invalid.status, 2);
+    assert.match(invalid.stderr, /--request-timeout "soon"/);
+  });
+});
