@@ -250,6 +250,27 @@ describe('kubectl drill run', () => {
     assert.deepEqual(await cordonedNodes(), [], 'the rollback uncordoned the zone');
   });
 
+  test('an abortIf on a Prometheus query trips when the drain takes effect, and the rollback restores traffic', async () => {
+    const { prometheusURL } = JSON.parse(readFileSync(join(sandboxDir, 'ready'), 'utf8')) as { prometheusURL: string };
+    const journalDir = mkdtempSync(join(tmpdir(), 'drill-runs-'));
+    const args = ['run', fixture('abort-if-prometheus.yaml'), '--yes', '--journal-dir', journalDir];
+    const result = drill([...args, '--set', `prometheus=${prometheusURL}`]);
+    assert.equal(result.status, 1, result.stderr);
+    const report = JSON.parse(readFileSync(join(runDir(journalDir), 'report.json'), 'utf8')) as Report;
+    assert.equal(report.status, 'aborted');
+    assert.match(
+      report.reason ?? '',
+      /abortIf tripped: sum\(drill_sandbox_traffic_share\{region="ap-south"\}\) < 0\.2/,
+    );
+    const status = Object.fromEntries(report.steps.map((s) => [`${s.phase}/${s.id}`, s.status]));
+    assert.deepEqual(status, {
+      'steps/drain-traffic': 'succeeded',
+      'steps/wait': 'aborted',
+      'rollback/restore-traffic': 'succeeded',
+    });
+    assert.deepEqual(await routeWeights(), [100, 100, 100]);
+  });
+
   test('Ctrl-C marks the running step and the run interrupted, keeps the journal, exits 130', async () => {
     const journalDir = mkdtempSync(join(tmpdir(), 'drill-runs-'));
     const child: ChildProcess = spawn(
