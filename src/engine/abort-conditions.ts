@@ -2,7 +2,7 @@
 // metrics and health checks, not API objects to watch); one that holds for its `for` trips the run.
 import { setTimeout as delay } from 'node:timers/promises';
 import { queryScalar } from '../kube/traffic/prometheus.ts';
-import { parseDuration } from '../runbook/duration.ts';
+import { optionalDurationMs } from '../runbook/duration.ts';
 import type { AbortCondition } from '../runbook/schema.ts';
 import { resolveTemplates } from '../runbook/template.ts';
 
@@ -35,7 +35,7 @@ function probeOf(condition: AbortCondition, params: Record<string, string>, env:
     const bound = above === undefined ? `< ${below}` : `> ${above}`;
     return {
       describe: `${query} ${bound}`,
-      holdMs: durationMs(resolved.prometheus.for),
+      holdMs: optionalDurationMs(resolved.prometheus.for) ?? 0,
       holds: async (signal) => {
         const value = await queryScalar({ url, requestTimeoutMs: PROBE_TIMEOUT_MS }, query, signal);
         return above === undefined ? below !== undefined && value < below : value > above;
@@ -58,13 +58,6 @@ function probeOf(condition: AbortCondition, params: Record<string, string>, env:
     },
   };
 }
-
-function durationMs(text: string | undefined): number {
-  if (text === undefined) return 0;
-  const parsed = parseDuration(text);
-  return parsed.ok ? parsed.ms : 0;
-}
-
 /** Starts sampling every condition; returns the function that stops it. */
 export function watchAbortConditions(conditions: readonly AbortCondition[], options: AbortWatchOptions): () => void {
   const stop = new AbortController();

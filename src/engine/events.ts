@@ -19,7 +19,6 @@ export interface RunStarted extends Stamp {
   file: string;
   context: string;
   params: Record<string, string>;
-  dryRun: boolean;
   targetMs?: number;
   steps: PlannedStep[];
   rollback: PlannedStep[];

@@ -6,7 +6,7 @@ import type { ActionResult, ActionSpec } from '../actions/action.ts';
 import { dirname } from 'node:path';
 import { findAction } from '../actions/registry.ts';
 import type { Clusters } from '../kube/cluster.ts';
-import { formatDuration, parseDuration } from '../runbook/duration.ts';
+import { formatDuration, optionalDurationMs } from '../runbook/duration.ts';
 import { resolveStepInput } from '../runbook/resolve.ts';
 import type { RollbackStep, Runbook, Step } from '../runbook/schema.ts';
 import { watchAbortConditions } from './abort-conditions.ts';
@@ -82,7 +82,7 @@ class Run {
   async execute(): Promise<RunResult> {
     const { runbook, params, runId, file } = this.#options;
     const cluster = await this.#options.clusters.get();
-    const runTargetMs = toMs(runbook.spec.target);
+    const runTargetMs = optionalDurationMs(runbook.spec.target);
     this.#emit({
       type: 'run.started',
       runId,
@@ -90,19 +90,18 @@ class Run {
       file,
       context: cluster.context,
       params,
-      dryRun: false,
       targetMs: runTargetMs,
       steps: runbook.spec.steps.map((s) => ({
         id: s.id,
         name: s.name ?? s.id,
         action: s.action,
-        targetMs: toMs(s.target),
+        targetMs: optionalDurationMs(s.target),
       })),
       rollback: rollbackSteps(runbook).map((s) => ({
         id: s.id,
         name: s.name ?? s.id,
         action: s.action,
-        targetMs: toMs(s.target),
+        targetMs: optionalDurationMs(s.target),
       })),
     });
 
@@ -186,8 +185,9 @@ class Run {
   async #runStep(step: Step | (RollbackStep & { id: string }), phase: StepPhase): Promise<Outcome> {
     const ref: StepRef = { id: step.id, name: step.name ?? step.id, action: step.action };
     const action = findAction(step.action);
-    const targetMs = toMs(step.target);
-    const timeoutMs = toMs(step.timeout) ?? (step.action === 'manual' ? undefined : DEFAULT_STEP_TIMEOUT_MS);
+    const targetMs = optionalDurationMs(step.target);
+    const timeoutMs =
+      optionalDurationMs(step.timeout) ?? (step.action === 'manual' ? undefined : DEFAULT_STEP_TIMEOUT_MS);
     const base = { step: step.id, phase };
     let started = this.#clock.t();
     const finish = (outcome: Outcome, result?: ActionResult): Outcome => {
@@ -317,13 +317,6 @@ class Run {
 export function rollbackSteps(runbook: Runbook): (RollbackStep & { id: string })[] {
   return (runbook.spec.rollback ?? []).map((step, index) => ({ ...step, id: step.id ?? `rollback-${index + 1}` }));
 }
-
-function toMs(text: string | undefined): number | undefined {
-  if (text === undefined) return undefined;
-  const parsed = parseDuration(text);
-  return parsed.ok ? parsed.ms : undefined;
-}
-
 export function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }

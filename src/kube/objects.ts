@@ -9,7 +9,7 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { parseAllDocuments, parseDocument, type YAMLError } from 'yaml';
 import { ROLLOUT_KINDS } from '../actions/rollout/kinds.ts';
-import { formatDuration, parseDuration } from '../runbook/duration.ts';
+import { durationMs, formatDuration } from '../runbook/duration.ts';
 import type { Cluster } from './cluster.ts';
 import { type ApiObject, combineVerdicts, jobVerdict, MAX_OBJECTS_DESCRIBED, type Verdict } from './conditions.ts';
 import { isNotFound } from './errors.ts';
@@ -352,10 +352,7 @@ export function checkDeleted(uids?: ReadonlySet<string>): (objects: readonly Api
 
 /** A wait's limit: its own `timeout` input, else the step's timeout, else none. */
 export function waitLimitMs(timeout: string | undefined, stepTimeoutMs: number | undefined): number | undefined {
-  if (timeout === undefined) return stepTimeoutMs;
-  const parsed = parseDuration(timeout);
-  if (!parsed.ok) throw new Error(`timeout ${parsed.error}`);
-  return parsed.ms;
+  return timeout === undefined ? stepTimeoutMs : durationMs(timeout);
 }
 
 /** The verdict on the objects as they are now, for plans: one list, no watch. */

@@ -13,7 +13,7 @@ import type {
   V1Scale,
   V1StatefulSet,
 } from '@kubernetes/client-node';
-import { formatDuration, parseDuration } from '../runbook/duration.ts';
+import { durationMs, formatDuration } from '../runbook/duration.ts';
 import type { Permission } from './access.ts';
 import type { Cluster } from './cluster.ts';
 import { apiErrorMessage, isConflict } from './errors.ts';
@@ -549,13 +549,6 @@ async function waitForWorkload<T extends RolloutWorkload | ScalableWorkload>(
     clearTimeout(timer);
   }
 }
-
-function durationMs(text: string): number {
-  const parsed = parseDuration(text);
-  if (!parsed.ok) throw new Error(`timeout ${parsed.error}`);
-  return parsed.ms;
-}
-
 // ---------------------------------------------------------------------------------------------
 // Permissions.
 

@@ -1,5 +1,5 @@
 // report.json, built from the run's events (DESIGN.md section 5).
-import type { RunEvent, RunStatus, StepPhase, StepStatus } from '../engine/events.ts';
+import type { RunEvent, RunStarted, RunStatus, StepPhase, StepStatus } from '../engine/events.ts';
 
 export interface StepReport {
   id: string;
@@ -24,13 +24,7 @@ export interface TimeToDrain {
   source: string;
 }
 
-export interface Report {
-  runId: string;
-  runbook: string;
-  file: string;
-  context: string;
-  params: Record<string, string>;
-  dryRun: boolean;
+export interface Report extends Pick<RunStarted, 'runId' | 'runbook' | 'file' | 'context' | 'params'> {
   status: RunStatus | 'running';
   startedAt: string;
   finishedAt?: string;
@@ -55,7 +49,6 @@ export class ReportBuilder {
           file: event.file,
           context: event.context,
           params: event.params,
-          dryRun: event.dryRun,
           status: 'running',
           startedAt: event.at,
           durationMs: 0,

@@ -77,3 +77,15 @@ export function formatDuration(ms: number): string {
   }
   return text;
 }
+
+/** Milliseconds of a duration that validation has accepted; throws with the reason if it is not one. */
+export function durationMs(text: string): number {
+  const parsed = parseDuration(text);
+  if (!parsed.ok) throw new Error(parsed.error);
+  return parsed.ms;
+}
+
+/** durationMs for optional inputs: undefined stays undefined. */
+export function optionalDurationMs(text: string | undefined): number | undefined {
+  return text === undefined ? undefined : durationMs(text);
+}

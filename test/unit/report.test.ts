@@ -17,7 +17,6 @@ const events: RunEvent[] = [
     file: 'drill.yaml',
     context: 'ctx',
     params: { region: 'eu-west' },
-    dryRun: false,
     targetMs: 60_000,
     steps: [
       { id: 'cordon', name: 'Cordon', action: 'nodes.cordon', targetMs: 1000 },

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import Type from 'typebox';
-import { formatDuration, parseDuration } from '../../runbook/duration.ts';
+import { formatDuration, optionalDurationMs } from '../../runbook/duration.ts';
 import { Duration } from '../../runbook/inputs.ts';
 import { defineAction } from '../action.ts';
 
@@ -46,12 +46,7 @@ export default defineAction({
       ...(input.env && { details: [`environment: ${Object.keys(input.env).join(', ')}`] }),
     }),
   execute: async (input, context) => {
-    let limitMs = context.timeoutMs;
-    if (input.timeout !== undefined) {
-      const parsed = parseDuration(input.timeout);
-      if (!parsed.ok) throw new Error(`timeout ${parsed.error}`);
-      limitMs = parsed.ms;
-    }
+    const limitMs = optionalDurationMs(input.timeout) ?? context.timeoutMs;
     const result = await run(input.command, input.env ?? {}, limitMs, context.signal);
     if (result.stopped === 'abort') context.signal.throwIfAborted();
     const stderr = lastLines(result.stderr, ERROR_TAIL_LINES);

@@ -1,6 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import Type from 'typebox';
-import { parseDuration } from '../../runbook/duration.ts';
+import { durationMs } from '../../runbook/duration.ts';
 import { Duration } from '../../runbook/inputs.ts';
 import { defineAction } from '../action.ts';
 
@@ -12,11 +12,9 @@ export default defineAction({
   outputs: {},
   plan: (input) => Promise.resolve({ summary: `wait ${input.duration}` }),
   execute: async (input, context) => {
-    const parsed = parseDuration(input.duration);
-    if (!parsed.ok) throw new Error(`duration ${parsed.error}`);
     context.progress(`sleeping for ${input.duration}`);
     // The timer rejects only when aborted; the abort's own reason says why.
-    await delay(parsed.ms, undefined, { signal: context.signal }).catch(() => {
+    await delay(durationMs(input.duration), undefined, { signal: context.signal }).catch(() => {
       context.signal.throwIfAborted();
     });
     return { outputs: {} };

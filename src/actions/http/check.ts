@@ -1,6 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import Type, { type Static } from 'typebox';
-import { formatDuration, parseDuration } from '../../runbook/duration.ts';
+import { durationMs, formatDuration } from '../../runbook/duration.ts';
 import { Duration } from '../../runbook/inputs.ts';
 import { defineAction } from '../action.ts';
 
@@ -50,11 +50,10 @@ export default defineAction({
     });
   },
   execute: async (input, context) => {
-    const parsed = parseDuration(input.timeout ?? '10s');
-    if (!parsed.ok) throw new Error(`timeout ${parsed.error}`);
+    const timeoutMs = durationMs(input.timeout ?? '10s');
     const attempts = (input.retries ?? 0) + 1;
     for (let attempt = 1; ; attempt++) {
-      const outcome = await checkOnce(input, parsed.ms, context.signal);
+      const outcome = await checkOnce(input, timeoutMs, context.signal);
       if (outcome.problem === undefined) return { outputs: { status: outcome.status } };
       const tried = attempts > 1 ? ` (attempt ${attempt} of ${attempts})` : '';
       if (attempt >= attempts) throw new Error(`${input.method ?? 'GET'} ${input.url}: ${outcome.problem}${tried}`);

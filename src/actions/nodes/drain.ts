@@ -1,7 +1,7 @@
 import Type from 'typebox';
 import { budgetsFor, type DrainOptions, drainNodes, planNodes } from '../../kube/drain.ts';
 import { nodeName, selectNodes } from '../../kube/nodes.ts';
-import { parseDuration } from '../../runbook/duration.ts';
+import { durationMs } from '../../runbook/duration.ts';
 import { Duration, exactlyOneOf, LabelSelector } from '../../runbook/inputs.ts';
 import { defineAction } from '../action.ts';
 import { describeNodes, nodeSetInputs, patchNodes, readNodes } from './node-set.ts';
@@ -97,8 +97,9 @@ export default defineAction({
     });
     const result = await drainNodes(cluster, nodes, {
       ...podFilters(input),
-      gracePeriodSeconds: input.gracePeriod === undefined ? undefined : Math.round(toMs(input.gracePeriod) / 1000),
-      nodeTimeoutMs: input.timeout === undefined ? undefined : toMs(input.timeout),
+      gracePeriodSeconds:
+        input.gracePeriod === undefined ? undefined : Math.round(durationMs(input.gracePeriod) / 1000),
+      nodeTimeoutMs: input.timeout === undefined ? undefined : durationMs(input.timeout),
       parallelism: input.parallelism ?? 1,
       waitForReplacements: input.waitForReplacements ?? false,
       signal: context.signal,
@@ -128,10 +129,4 @@ function podFilters(input: {
     force: input.force ?? false,
     podSelector: input.podSelector,
   };
-}
-
-function toMs(duration: string): number {
-  const parsed = parseDuration(duration);
-  if (!parsed.ok) throw new Error(parsed.error);
-  return parsed.ms;
 }

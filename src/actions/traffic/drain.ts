@@ -9,16 +9,10 @@ import { drainByPatch } from '../../kube/traffic/patch.ts';
 import { prometheusMeasure } from '../../kube/traffic/prometheus.ts';
 import type { TrafficRestore } from '../../kube/traffic/restore.ts';
 import { drainByLabel, drainByScale } from '../../kube/traffic/service.ts';
+import { durationMs } from '../../runbook/duration.ts';
 import { Duration } from '../../runbook/inputs.ts';
 import { defineAction, type ExecuteContext } from '../action.ts';
-import {
-  type DrainInput,
-  describeStrategy,
-  durationMs,
-  gatewayOptions,
-  namespaceOf,
-  strategyPermissions,
-} from './strategy.ts';
+import { type DrainInput, describeStrategy, gatewayOptions, namespaceOf, strategyPermissions } from './strategy.ts';
 import { type MeasureInput, measureInput, strategyInputs, strategyRequirements } from './inputs.ts';
 
 const DEFAULT_PROMETHEUS_URL = 'http://127.0.0.1:9090';

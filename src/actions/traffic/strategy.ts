@@ -3,7 +3,6 @@ import type { Static, TObject } from 'typebox';
 import type { Permission } from '../../kube/access.ts';
 import type { Cluster } from '../../kube/cluster.ts';
 import { groupOf, guessResource } from '../../kube/objects.ts';
-import { parseDuration } from '../../runbook/duration.ts';
 import type { strategyInputs } from './inputs.ts';
 
 export type DrainInput = Static<TObject<typeof strategyInputs>>;
@@ -22,13 +21,6 @@ export function describeStrategy(input: DrainInput): string {
       return `${input.type ?? 'merge'} patch of ${input.target?.kind} ${input.target?.name}`;
   }
 }
-
-export function durationMs(text: string): number {
-  const parsed = parseDuration(text);
-  if (!parsed.ok) throw new Error(parsed.error);
-  return parsed.ms;
-}
-
 const verbs = (verbList: string[], p: Omit<Permission, 'verb'>): Permission[] =>
   verbList.map((verb) => ({ verb, ...p }));
 
