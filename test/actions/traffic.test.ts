@@ -309,4 +309,117 @@ describe('traffic.drain and traffic.restore', { concurrency: false }, () => {
     assert.deepEqual(after.data, before.data);
     assert.deepEqual(after.metadata?.annotations, before.metadata?.annotations);
   });
+  test('http measure: a GSLB-style patch drain, measured by which region answers a URL', async () => {
+    const namespace = await testNamespace('t-traffic-http');
+    await core.createNamespacedConfigMap({
+      namespace,
+      body: { metadata: { name: 'gslb' }, data: { 'eu-west': '50', 'us-east': '50' } },
+    });
+    // A stand-in for the global load balancer's answer, on 127.0.0.1: it follows the weights in the
+    // ConfigMap, re-read at most every 200 ms, the way a GSLB follows its configuration.
+    let weights: Record<string, string> = {};
+    let readAt = 0;
+    const server = createServer((_request, response) => {
+      void (async () => {
+        if (Date.now() - readAt > 200) {
+          weights = (await core.readNamespacedConfigMap({ namespace, name: 'gslb' })).data ?? {};
+          readAt = Date.now();
+        }
+        const euWest = Number(weights['eu-west'] ?? 0);
+        const region = Math.random() * (euWest + Number(weights['us-east'] ?? 0)) < euWest ? 'eu-west' : 'us-east';
+        response.writeHead(200, { 'x-region': region }).end();
+      })();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+      const result = await runAction(drain, {
+        strategy: 'patch',
+        region: 'eu-west',
+        namespace,
+        target: { apiVersion: 'v1', kind: 'ConfigMap', name: 'gslb' },
+        patch: { data: { 'eu-west': '0' } },
+        threshold: 1,
+        hold: '500ms',
+        measure: { source: 'http', url, window: '500ms', interval: '20ms' },
+        timeout: '20s',
+      });
+      const drained = result.outputs.timeToDrain as { threshold: number; ms: number; source: string };
+      assert.equal(drained.source, 'http');
+      assert.equal(drained.threshold, 1);
+      // Everything answers from us-east once the patch is read (<= 200 ms) and the window has passed.
+      assert.ok(drained.ms > 0 && drained.ms < 2000, `time-to-drain ${drained.ms} ms`);
+      assert.equal(result.measuredMs, drained.ms);
+      assert.ok(result.recorded.progress.some((p) => typeof p.data?.share === 'number' && p.data.share < 1));
+    } finally {
+      server.close();
+    }
+  });
+  test('nodes strategy: cordon and drain the region, measured by its ready endpoints; restore uncordons', async () => {
+    const namespace = await testNamespace('t-traffic-nodes');
+    const labels = { app: 'web', 'drill-test': namespace };
+    await apps.createNamespacedDeployment({
+      namespace,
+      body: {
+        metadata: { name: 'web' },
+        spec: {
+          replicas: 6,
+          selector: { matchLabels: labels },
+          template: {
+            metadata: { labels },
+            spec: {
+              // Spread over the regions, and away from cordoned nodes: evicted pods leave the region.
+              topologySpreadConstraints: [
+                {
+                  maxSkew: 1,
+                  topologyKey: 'topology.kubernetes.io/region',
+                  whenUnsatisfiable: 'DoNotSchedule',
+                  nodeTaintsPolicy: 'Honor',
+                  labelSelector: { matchLabels: labels },
+                },
+              ],
+              containers: [{ name: 'web', image: 'registry.test.example/web:1', ports: [{ containerPort: 8080 }] }],
+            },
+          },
+        },
+      },
+    });
+    await core.createNamespacedService({
+      namespace,
+      body: { metadata: { name: 'web' }, spec: { selector: labels, ports: [{ port: 80, targetPort: 8080 }] } },
+    });
+    await waitFor('2 ready endpoints in ap-south', async () => {
+      const pods = await core.listNamespacedPod({ namespace });
+      return pods.items.filter((p) => p.spec?.nodeName?.startsWith('ap-south-') && p.status?.podIP).length === 2;
+    });
+    const inputs = { strategy: 'nodes', region: 'ap-south', namespace, podSelector: `drill-test=${namespace}` };
+    try {
+      const result = await runAction(drain, {
+        ...inputs,
+        threshold: 1,
+        hold: '500ms',
+        measure: { source: 'endpoints', service: 'web' },
+        timeout: '30s',
+      });
+      const drained = result.outputs.timeToDrain as { ms: number; source: string };
+      assert.equal(drained.source, 'endpoints');
+      const nodes = await core.listNode({ labelSelector: 'topology.kubernetes.io/region=ap-south' });
+      assert.ok(
+        nodes.items.every((n) => n.spec?.unschedulable),
+        'the region is cordoned',
+      );
+      const pods = await core.listNamespacedPod({ namespace });
+      assert.ok(
+        pods.items.every((p) => !p.spec?.nodeName?.startsWith('ap-south-')),
+        'no pod left in the region',
+      );
+    } finally {
+      await runAction(restore, inputs);
+    }
+    const nodes = await core.listNode({ labelSelector: 'topology.kubernetes.io/region=ap-south' });
+    assert.ok(
+      nodes.items.every((n) => !n.spec?.unschedulable),
+      'restore uncordoned the region',
+    );
+  });
 });
