@@ -32,19 +32,29 @@ build() {
   echo "building the sandbox into $bin (first time: several minutes)" >&2
   local started=$SECONDS tmp="$bin.tmp.$$"
   rm -rf "$tmp" && mkdir -p "$tmp"
-  (cd "$here" && go build -trimpath -o "$tmp/" \
+  if ! build_into "$tmp"; then
+    rm -rf "$tmp"
+    return 1
+  fi
+  rm -rf "$bin" && mv "$tmp" "$bin"
+  echo "built in $((SECONDS - started))s" >&2
+  # Builds of other versions of the sources: keep the two newest, for clones of other branches.
+  ls -dt "$cache"/sandbox-* | grep -vx "$bin" | grep -v '\.tmp\.' | tail -n +3 | xargs -r rm -rf
+}
+
+build_into() {
+  local dir=$1
+  (cd "$here" && go build -trimpath -o "$dir/" \
     k8s.io/kubernetes/cmd/kube-apiserver \
     k8s.io/kubernetes/cmd/kube-controller-manager \
     k8s.io/kubernetes/cmd/kube-scheduler \
     k8s.io/kubernetes/cmd/kubectl \
-    ./cmd/sandbox)
+    ./cmd/sandbox) || return 1
   # The standard channel's CRDs, from the module's own files at the version go.mod pins.
   local gateway_api
-  gateway_api=$(cd "$here" && go list -m -f '{{.Dir}}' sigs.k8s.io/gateway-api)
-  mkdir -p "$tmp/gateway-api"
-  cp "$gateway_api"/config/crd/standard/*.yaml "$tmp/gateway-api/"
-  rm -rf "$bin" && mv "$tmp" "$bin"
-  echo "built in $((SECONDS - started))s" >&2
+  gateway_api=$(cd "$here" && go list -m -f '{{.Dir}}' sigs.k8s.io/gateway-api) || return 1
+  mkdir -p "$dir/gateway-api"
+  cp "$gateway_api"/config/crd/standard/*.yaml "$dir/gateway-api/"
 }
 
 supervisor_pid() {
