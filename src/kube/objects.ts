@@ -290,34 +290,29 @@ export interface ObjectWait {
  */
 export async function waitForObjects(cluster: Cluster, wait: ObjectWait): Promise<Verdict> {
   let lastSeen = 'nothing (the objects were never listed)';
-  const deadline = new AbortController();
   const limitMs = wait.limitMs;
-  const timer =
+  const verdict = await watchUntil<KubernetesObject, Verdict>(
+    cluster,
+    wait.query,
+    (objects) => {
+      const current = wait.check(objects as readonly ApiObject[]);
+      if (current.seen !== lastSeen) {
+        lastSeen = current.seen;
+        wait.onChange?.(current.seen);
+      }
+      return current.state === 'waiting' ? undefined : current;
+    },
+    wait.signal,
     limitMs === undefined
       ? undefined
-      : setTimeout(() => {
-          const limit = formatDuration(limitMs);
-          deadline.abort(new Error(`timed out after ${limit} waiting for ${wait.what}; last seen: ${lastSeen}`));
-        }, limitMs);
-  try {
-    const verdict = await watchUntil<KubernetesObject, Verdict>(
-      cluster,
-      wait.query,
-      (objects) => {
-        const current = wait.check(objects as readonly ApiObject[]);
-        if (current.seen !== lastSeen) {
-          lastSeen = current.seen;
-          wait.onChange?.(current.seen);
-        }
-        return current.state === 'waiting' ? undefined : current;
-      },
-      AbortSignal.any([wait.signal, deadline.signal]),
-    );
-    if (verdict.state === 'failed') throw new Error(`gave up waiting for ${wait.what}: ${verdict.seen}`);
-    return verdict;
-  } finally {
-    clearTimeout(timer);
-  }
+      : {
+          ms: limitMs,
+          error: () =>
+            new Error(`timed out after ${formatDuration(limitMs)} waiting for ${wait.what}; last seen: ${lastSeen}`),
+        },
+  );
+  if (verdict.state === 'failed') throw new Error(`gave up waiting for ${wait.what}: ${verdict.seen}`);
+  return verdict;
 }
 
 /** Checks every object with `verdictOf`; no objects at all is waiting, and says so. */

@@ -522,32 +522,27 @@ async function waitForWorkload<T extends RolloutWorkload | ScalableWorkload>(
   const what = describeWorkload(ref);
   const timeoutMs = timeout === undefined ? context.timeoutMs : durationMs(timeout);
   let last = 'not seen yet';
-  const deadline = new AbortController();
-  const timer =
+  const [workload, outcome] = await watchUntil<T, [T | undefined, RolloutStatus]>(
+    cluster,
+    { apiVersion: 'apps/v1', kind: ref.kind, namespace: ref.namespace, fieldSelector: `metadata.name=${ref.name}` },
+    ([seen]) => {
+      const now = seen ? status(seen) : failed('not found');
+      if (now.message !== last) {
+        last = now.message;
+        context.progress(`${what}: ${now.message}`, { ...ref, state: now.state });
+      }
+      return now.state === 'waiting' ? undefined : [seen, now];
+    },
+    context.signal,
     timeoutMs === undefined
       ? undefined
-      : setTimeout(() => {
-          deadline.abort(new Error(`${what} did not ${goal} within ${formatDuration(timeoutMs)}: ${last}`));
-        }, timeoutMs);
-  try {
-    const [workload, outcome] = await watchUntil<T, [T | undefined, RolloutStatus]>(
-      cluster,
-      { apiVersion: 'apps/v1', kind: ref.kind, namespace: ref.namespace, fieldSelector: `metadata.name=${ref.name}` },
-      ([seen]) => {
-        const now = seen ? status(seen) : failed('not found');
-        if (now.message !== last) {
-          last = now.message;
-          context.progress(`${what}: ${now.message}`, { ...ref, state: now.state });
-        }
-        return now.state === 'waiting' ? undefined : [seen, now];
-      },
-      AbortSignal.any([context.signal, deadline.signal]),
-    );
-    if (outcome.state === 'failed' || !workload) throw new Error(`${what}: ${outcome.message}`);
-    return workload;
-  } finally {
-    clearTimeout(timer);
-  }
+      : {
+          ms: timeoutMs,
+          error: () => new Error(`${what} did not ${goal} within ${formatDuration(timeoutMs)}: ${last}`),
+        },
+  );
+  if (outcome.state === 'failed' || !workload) throw new Error(`${what}: ${outcome.message}`);
+  return workload;
 }
 // ---------------------------------------------------------------------------------------------
 // Permissions.

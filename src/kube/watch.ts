@@ -18,7 +18,32 @@ export type Decide<T, R> = (objects: readonly T[]) => R | undefined;
 
 type WatchOutcome<R> = { done: true; value: R } | { done: false; relist: boolean };
 
+/** How long a wait may take, and the error it then fails with (made late, to say what it last saw). */
+export interface WaitLimit {
+  ms: number;
+  error: () => Error;
+}
+
 export async function watchUntil<T extends KubernetesObject, R>(
+  cluster: Cluster,
+  query: ObjectQuery,
+  decide: Decide<T, R>,
+  signal: AbortSignal,
+  limit?: WaitLimit,
+): Promise<R> {
+  if (!limit) return watchUntilAborted(cluster, query, decide, signal);
+  const deadline = new AbortController();
+  const timer = setTimeout(() => {
+    deadline.abort(limit.error());
+  }, limit.ms);
+  try {
+    return await watchUntilAborted(cluster, query, decide, AbortSignal.any([signal, deadline.signal]));
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function watchUntilAborted<T extends KubernetesObject, R>(
   cluster: Cluster,
   query: ObjectQuery,
   decide: Decide<T, R>,
