@@ -66,6 +66,8 @@ try {
     signal: new AbortController().signal,
     progress: () => undefined,
     confirm: () => Promise.resolve(true),
+    record: () => undefined,
+    changes: () => [],
   });
   const ours = performance.now() - started;
   rebalance();

@@ -26,6 +26,8 @@ const context: ExecuteContext = {
   timeoutMs: 120_000,
   progress: () => undefined,
   confirm: () => Promise.resolve(true),
+  record: () => undefined,
+  changes: () => [],
 };
 const target = { strategy: 'gateway', region, namespace: 'shop', routes: ['storefront'] };
 const drainInput = resolveStepInput(

@@ -42,6 +42,8 @@ async function measure(input: Record<string, unknown>, change: () => Promise<unk
     timeoutMs: 30_000,
     progress: () => listed(),
     confirm: () => Promise.resolve(true),
+    record: () => undefined,
+    changes: () => [],
   };
   const waiting = execute({ apiVersion: 'v1', namespace, timeout: '30s', ...input } as never, context).then(() =>
     performance.now(),

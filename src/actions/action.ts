@@ -5,6 +5,7 @@
  */
 import type { Static, TObject } from 'typebox';
 import type { Permission } from '../kube/access.ts';
+import type { Change, RecordChange } from '../kube/changes.ts';
 import type { Cluster } from '../kube/cluster.ts';
 
 export interface PlanContext {
@@ -24,6 +25,13 @@ export interface ExecuteContext extends PlanContext {
   progress(message: string, data?: Record<string, unknown>): void;
   /** Asks the person running the drill (manual steps); answered automatically with --yes. */
   confirm(instructions: string, question: string): Promise<boolean>;
+  /**
+   * Journals a change before it is made (write-ahead), so that a rollback can undo it even after a
+   * crash. Throws if the journal cannot store it: the change must then not be made.
+   */
+  readonly record: RecordChange;
+  /** The changes the run's steps have recorded so far, oldest first (the state found is the state left). */
+  changes(): readonly Change[];
 }
 
 export interface Plan {

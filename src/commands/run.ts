@@ -1,5 +1,13 @@
 import { Args, Command, Errors, Flags } from '@oclif/core';
-import { connectionFlags, connectionOptions, isInteractive, parseSetFlags, setFlag } from '../ui/flags.ts';
+import type { InterruptSignal } from '../engine/runner.ts';
+import {
+  connectionFlags,
+  connectionOptions,
+  isInteractive,
+  parseSetFlags,
+  rollbackPolicyFlag,
+  setFlag,
+} from '../ui/flags.ts';
 
 export default class Run extends Command {
   static override summary = 'Run a runbook: each step in order, timed against its target, journaled.';
@@ -8,7 +16,10 @@ export default class Run extends Command {
     'changes the cluster asks first (--yes skips that) and manual steps prompt. Every event goes to ' +
     '<journal-dir>/<run-id>/journal.jsonl as it happens; the run ends with report.json and a summary.\n\n' +
     'Exit codes: 0 all steps succeeded and met their targets, 1 a step failed or the run was aborted, ' +
-    '2 usage or validation error, 3 all steps succeeded but a target was missed, 130 interrupted.';
+    '2 usage or validation error, 3 all steps succeeded but a target was missed, 130 interrupted.\n\n' +
+    'A run that stops short of success (a failed step, an abortIf trip, an abort answer, Ctrl-C, SIGTERM, SIGHUP) ' +
+    "runs the runbook's rollback steps, then undoes every change it journaled, newest first (--rollback). " +
+    'During that rollback a second Ctrl-C is answered; a third exits at once (kubectl drill rollback RUN_ID finishes it).';
   static override examples = [
     '<%= config.bin %> <%= command.id %> runbooks/evacuate-region.yaml --set region=us-east',
     '<%= config.bin %> <%= command.id %> runbooks/evacuate-region.yaml --yes --journal-dir ./runs',
@@ -27,6 +38,7 @@ export default class Run extends Command {
       description: 'Where run folders go (default $KUBECTL_DRILL_HOME/runs, ~/.kube/drill/runs).',
     }),
     output: Flags.string({ char: 'o', description: 'Output format.', options: ['text', 'json'], default: 'text' }),
+    rollback: rollbackPolicyFlag,
   };
 
   async run(): Promise<void> {
@@ -41,16 +53,23 @@ export default class Run extends Command {
       this.exit(exitCode);
     }
     const { runDrill, RunRefused, ExitCode } = await import('../engine/session.ts');
-    const interrupt = new AbortController();
-    const onSigint = (): void => {
-      if (interrupt.signal.aborted) process.exit(ExitCode.interrupted);
-      interrupt.abort();
+    const { Interrupts } = await import('../engine/interrupts.ts');
+    const interrupts = new Interrupts();
+    const onSignal = (name: InterruptSignal): void => {
+      const answer = interrupts.receive(name);
+      if (answer === 'warn') {
+        process.stderr.write(
+          `\n${name}: rolling back what the drill changed; once more stops at once and leaves the rest to kubectl drill rollback\n`,
+        );
+      }
+      if (answer === 'exit') process.exit(ExitCode.interrupted);
     };
-    process.on('SIGINT', onSigint);
+    const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+    for (const name of signals) process.on(name, onSignal);
     const live = flags.output === 'text' && isInteractive();
     const view = live
       ? (await import('../ui/live.ts')).liveView(() => {
-          interrupt.abort();
+          onSignal('SIGINT');
         })
       : (await import('../ui/plain.ts')).plainView((line) => {
           process.stderr.write(`${line}\n`);
@@ -66,7 +85,8 @@ export default class Run extends Command {
           interactive: isInteractive(),
           from: flags.from,
           only: flags.only,
-          signal: interrupt.signal,
+          interrupts,
+          rollbackPolicy: flags.rollback,
         },
         view,
       );
@@ -86,7 +106,7 @@ export default class Run extends Command {
       const { describeError } = await import('../kube/errors.ts');
       this.error(describeError(error), { exit: ExitCode.failed });
     } finally {
-      process.off('SIGINT', onSigint);
+      for (const name of signals) process.off(name, onSignal);
     }
   }
 }

@@ -6,8 +6,9 @@ export interface Clock {
   t(): number;
 }
 
-export function startClock(): Clock {
-  const origin = performance.now();
+/** `offsetMs`: how long ago the run started, for events appended to a run by a later process. */
+export function startClock(offsetMs = 0): Clock {
+  const origin = performance.now() - offsetMs;
   return {
     at: () => new Date().toISOString(),
     t: () => Math.round(performance.now() - origin),

@@ -1,8 +1,11 @@
+import type { Change, UndoResult } from '../kube/changes.ts';
+
 // The events of a run. The journal, the live view and the report are all built from this one
 // stream, so what the journal says happened is exactly what the report and the screen showed.
 
 export type RunStatus = 'succeeded' | 'failed' | 'aborted' | 'interrupted';
-export type StepStatus = 'succeeded' | 'failed' | 'skipped' | 'aborted' | 'interrupted';
+/** `not-run`: the run ended (or started with --from/--only) before it reached the step. */
+export type StepStatus = 'succeeded' | 'failed' | 'skipped' | 'aborted' | 'interrupted' | 'not-run';
 export type StepPhase = 'steps' | 'rollback';
 
 interface Stamp {
@@ -20,6 +23,8 @@ export interface RunStarted extends Stamp {
   context: string;
   params: Record<string, string>;
   targetMs?: number;
+  /** sha256 of the runbook file as run; the run folder keeps a copy (runbook.yaml). */
+  runbookSha256: string;
   steps: PlannedStep[];
   rollback: PlannedStep[];
 }
@@ -78,6 +83,49 @@ export interface PromptAnswered extends Stamp {
   auto: boolean;
 }
 
+/** A change a step is about to make, journaled before it makes it (DESIGN.md, compensation). */
+export interface UndoRecorded extends Stamp {
+  type: 'undo.recorded';
+  /** Sequence number within the run; undo events refer to it. */
+  id: number;
+  step: string;
+  phase: StepPhase;
+  /** The step's `context:`, where the change was made. */
+  context?: string;
+  change: Change;
+}
+
+export interface RollbackStarted extends Stamp {
+  type: 'rollback.started';
+  /** Why: the failure, the abort, the interruption, or `kubectl drill rollback`. */
+  reason: string;
+  steps: PlannedStep[];
+  /** Recorded changes still to undo, newest first. */
+  records: number[];
+}
+
+export type UndoOutcomeKind = UndoResult | 'failed';
+
+export interface UndoFinished extends Stamp {
+  type: 'undo.finished';
+  /** The undo.recorded event's id. */
+  id: number;
+  step: string;
+  result: UndoOutcomeKind;
+  lines: string[];
+  durationMs: number;
+}
+
+export type RollbackStatus = 'succeeded' | 'conflicts' | 'failed';
+
+export interface RollbackFinished extends Stamp {
+  type: 'rollback.finished';
+  /** succeeded: everything put back or already as before; conflicts: some left alone; failed: some undo failed. */
+  status: RollbackStatus;
+  durationMs: number;
+  counts: Record<UndoOutcomeKind, number>;
+}
+
 export interface RunFinished extends Stamp {
   type: 'run.finished';
   status: RunStatus;
@@ -88,7 +136,17 @@ export interface RunFinished extends Stamp {
 }
 
 export type RunEvent =
-  RunStarted | StepStarted | StepProgress | StepFinished | PromptAnswered | RunProgress | RunFinished;
+  | RunStarted
+  | StepStarted
+  | StepProgress
+  | StepFinished
+  | PromptAnswered
+  | RunProgress
+  | UndoRecorded
+  | RollbackStarted
+  | UndoFinished
+  | RollbackFinished
+  | RunFinished;
 
 /** Everything an event carries but its stamp, for emitters. */
 export type Unstamped<E extends RunEvent> = E extends RunEvent ? Omit<E, 'at' | 't'> : never;

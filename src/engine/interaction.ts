@@ -17,6 +17,8 @@ export interface Interaction {
   approve(step: StepRef, plan: string): Promise<Approval>;
   /** A manual step: show the instructions, ask the question, return the answer. */
   confirm(step: StepRef, instructions: string, question: string): Promise<boolean>;
+  /** The run stopped short of success: roll back what it changed? (Yes is the default.) */
+  confirmRollback(question: string): Promise<boolean>;
 }
 
 /** --yes: every mutating step runs, every manual confirmation is recorded as auto-confirmed. */
@@ -24,4 +26,5 @@ export const automaticInteraction: Interaction = {
   automatic: true,
   approve: () => Promise.resolve('run'),
   confirm: () => Promise.resolve(true),
+  confirmRollback: () => Promise.resolve(true),
 };

@@ -1,37 +1,82 @@
 // Runs a runbook's steps in order, timing each against its target, and reports everything that
 // happens as events. It knows nothing of terminals: the live view, the journal and the report are
 // handlers of its events, and questions go through an Interaction.
+//
+// Compensation (DESIGN.md section 3) lives here too. Each step journals what it is about to change
+// (`undo.recorded`) before changing it; whenever the run stops short of success (a failed step,
+// an abortIf trip, an abort answer, an interruption) the rollback phase runs the runbook's
+// rollback steps, then undoes the recorded changes newest first. `kubectl drill rollback` runs the
+// same phase later from the journal alone. A handler that throws (a view, a report) is isolated:
+// it can never skip the rollback or the closing `run.finished`.
 
 import type { ActionResult, ActionSpec } from '../actions/action.ts';
 import { dirname } from 'node:path';
 import { findAction } from '../actions/registry.ts';
+import { type Change, type UndoOutcome, undoChange } from '../kube/changes.ts';
 import type { Clusters } from '../kube/cluster.ts';
 import { formatDuration, optionalDurationMs } from '../runbook/duration.ts';
 import { resolveStepInput } from '../runbook/resolve.ts';
 import type { RollbackStep, Runbook, Step } from '../runbook/schema.ts';
 import { watchAbortConditions } from './abort-conditions.ts';
 import { type Clock, startClock } from './clock.ts';
-import type { EventHandler, RunEvent, RunStatus, StepPhase, StepStatus, Unstamped } from './events.ts';
+import type {
+  EventHandler,
+  PlannedStep,
+  RollbackStatus,
+  RunEvent,
+  RunStatus,
+  StepPhase,
+  StepStatus,
+  UndoOutcomeKind,
+  Unstamped,
+} from './events.ts';
 import type { Approval, Interaction, StepRef } from './interaction.ts';
+import type { RollbackPolicy } from './rollback-policy.ts';
 
 /** A step with no `timeout` may run this long; manual steps wait for their person indefinitely. */
 export const DEFAULT_STEP_TIMEOUT_MS = 30 * 60_000;
+
+/** What interrupted a run: Ctrl-C (a person is there), or a signal nobody answers questions after. */
+export type InterruptSignal = 'SIGINT' | 'SIGTERM' | 'SIGHUP';
+
+/** A change the run's steps recorded, as the journal keeps it. */
+export interface RecordedChange {
+  id: number;
+  step: string;
+  context?: string;
+  change: Change;
+}
+
+/** Undoes one recorded change on the cluster of its context. */
+export type Undo = (record: RecordedChange, clusters: Clusters) => Promise<UndoOutcome>;
+
+export const undoOnCluster: Undo = async (record, clusters) =>
+  undoChange(await clusters.get(record.context), record.change);
 
 export interface RunOptions {
   runId: string;
   runbook: Runbook;
   file: string;
+  /** sha256 of the runbook file, journaled with run.started. */
+  runbookSha256: string;
   /** Every param with its value: defaults overridden by --set. */
   params: Record<string, string>;
   clusters: Clusters;
   interaction: Interaction;
+  /** The journal: called first for every event; its failure to store a change stops that change. */
+  journal: EventHandler;
+  /** Everything else that watches the run (report, view); isolated from each other and the run. */
   handlers: EventHandler[];
-  /** Ctrl-C: the running step is stopped and the run ends `interrupted`. */
+  /** Interruption (Ctrl-C, SIGTERM, SIGHUP; the reason is the InterruptSignal): the running step stops. */
   signal: AbortSignal;
-  /** Start at this step; the ones before it are skipped. */
+  rollbackPolicy?: RollbackPolicy;
+  /** Start at this step; the ones before it are not run. */
   from?: string;
   /** Run this step alone. */
   only?: string;
+  /** The actions by name; tests run the engine with actions of their own. */
+  actions?: (name: string) => ActionSpec | undefined;
+  undo?: Undo;
 }
 
 export interface RunResult {
@@ -39,6 +84,19 @@ export interface RunResult {
   durationMs: number;
   /** Every step that ran succeeded, but at least one target was missed. */
   missedTarget: boolean;
+  rollback?: RollbackStatus;
+}
+
+/** A run read back from its journal, for `kubectl drill rollback`. */
+export interface PriorRun {
+  /** Wall clock of run.started, so `t` goes on from the original start. */
+  startedAt: string;
+  outputs: Record<string, Record<string, unknown>>;
+  changes: RecordedChange[];
+  /** Ids of changes already undone (or found as before, or in conflict). */
+  settled: number[];
+  /** The next free undo record id. */
+  nextId: number;
 }
 
 interface Outcome {
@@ -61,26 +119,45 @@ class Interrupted extends Error {
 /** An abortIf condition tripped. */
 class Tripped extends Error {}
 
+const NEVER_ABORTED = new AbortController().signal;
+
 export async function runRunbook(options: RunOptions): Promise<RunResult> {
   return new Run(options).execute();
 }
 
+/** The rollback phase alone, appended to a run that already ended (or died). */
+export async function rollBackRun(
+  options: Omit<RunOptions, 'signal' | 'from' | 'only' | 'rollbackPolicy'>,
+  prior: PriorRun,
+  reason: string,
+): Promise<RollbackStatus> {
+  return new Run({ ...options, signal: NEVER_ABORTED }, prior).rollBack(reason);
+}
+
 class Run {
   readonly #options: RunOptions;
-  readonly #clock: Clock = startClock();
-  readonly #outputs: Record<string, Record<string, unknown>> = {};
+  readonly #clock: Clock;
+  readonly #outputs: Record<string, Record<string, unknown>>;
+  readonly #changes: RecordedChange[];
+  readonly #settled: Set<number>;
+  #nextId: number;
   #missedTarget = false;
   /** Why an abortIf condition stopped the run, once one has. */
   #tripped: Tripped | undefined;
   /** Stops the running step. */
   #stopStep: ((reason: Error) => void) | undefined;
 
-  constructor(options: RunOptions) {
+  constructor(options: RunOptions, prior?: PriorRun) {
     this.#options = options;
+    this.#clock = startClock(prior ? Date.now() - Date.parse(prior.startedAt) : 0);
+    this.#outputs = { ...prior?.outputs };
+    this.#changes = [...(prior?.changes ?? [])];
+    this.#settled = new Set(prior?.settled);
+    this.#nextId = prior?.nextId ?? 1;
   }
 
   async execute(): Promise<RunResult> {
-    const { runbook, params, runId, file } = this.#options;
+    const { runbook, params, runId, file, runbookSha256 } = this.#options;
     const cluster = await this.#options.clusters.get();
     const runTargetMs = optionalDurationMs(runbook.spec.target);
     this.#emit({
@@ -88,26 +165,31 @@ class Run {
       runId,
       runbook: runbook.metadata.name,
       file,
+      runbookSha256,
       context: cluster.context,
       params,
       targetMs: runTargetMs,
-      steps: runbook.spec.steps.map((s) => ({
-        id: s.id,
-        name: s.name ?? s.id,
-        action: s.action,
-        targetMs: optionalDurationMs(s.target),
-      })),
-      rollback: rollbackSteps(runbook).map((s) => ({
-        id: s.id,
-        name: s.name ?? s.id,
-        action: s.action,
-        targetMs: optionalDurationMs(s.target),
-      })),
+      steps: runbook.spec.steps.map(plannedStep),
+      rollback: rollbackSteps(runbook).map(plannedStep),
     });
 
-    let status: RunStatus = 'succeeded';
-    let reason: string | undefined;
-    let rollback = false;
+    const { status, reason } = await this.#runSteps();
+    let rollback: RollbackStatus | undefined;
+    if (status !== 'succeeded' && (await this.#shouldRollBack(status, reason))) {
+      rollback = await this.rollBack(reason ?? status);
+    }
+    const durationMs = this.#clock.t();
+    // A run that did not succeed never shows its target as met.
+    const metTarget =
+      runTargetMs === undefined ? undefined : status === 'succeeded' ? durationMs <= runTargetMs : false;
+    if (metTarget === false) this.#missedTarget = true;
+    this.#emit({ type: 'run.finished', status, durationMs, targetMs: runTargetMs, metTarget, reason });
+    return { status, durationMs, missedTarget: status === 'succeeded' && this.#missedTarget, rollback };
+  }
+
+  async #runSteps(): Promise<{ status: RunStatus; reason?: string }> {
+    const { runbook, params, signal } = this.#options;
+    let result: { status: RunStatus; reason?: string } = { status: 'succeeded' };
     const stopWatching = watchAbortConditions(runbook.spec.abortIf ?? [], {
       params,
       onTrip: (why) => {
@@ -118,60 +200,100 @@ class Run {
         this.#emit({ type: 'run.progress', message });
       },
     });
-    for (const step of this.#selectedSteps()) {
-      if (this.#options.signal.aborted) {
-        status = 'interrupted';
-        break;
+    try {
+      for (const step of this.#selectedSteps()) {
+        if (signal.aborted) return { status: 'interrupted', reason: interruptReason(signal) };
+        if (this.#tripped) return { status: 'aborted', reason: this.#tripped.message };
+        const outcome = await this.#runStep(step, 'steps', signal);
+        if (outcome.status === 'succeeded' || outcome.status === 'skipped') continue;
+        if (outcome.status === 'interrupted') return { status: 'interrupted', reason: interruptReason(signal) };
+        if (outcome.status === 'aborted') return { status: 'aborted', reason: outcome.error };
+        result = { status: 'failed', reason: `step "${step.id}" failed: ${outcome.error}` };
+        if ((step.onFailure ?? 'abort') !== 'continue') return result;
       }
-      if (this.#tripped) {
-        status = 'aborted';
-        reason = this.#tripped.message;
-        rollback = true;
-        break;
-      }
-      const outcome = await this.#runStep(step, 'steps');
-      if (outcome.status === 'succeeded' || outcome.status === 'skipped') continue;
-      if (outcome.status === 'interrupted') {
-        status = 'interrupted';
-        break;
-      }
-      if (outcome.status === 'aborted') {
-        status = 'aborted';
-        reason = outcome.error;
-        rollback = this.#isTripped();
-        break;
-      }
-      status = 'failed';
-      reason = `step "${step.id}" failed: ${outcome.error}`;
-      const onFailure = step.onFailure ?? 'abort';
-      if (onFailure === 'continue') continue;
-      rollback = onFailure === 'rollback';
-      break;
-    }
-    stopWatching();
-    if (rollback) {
-      await this.#runRollback();
-    }
-    const durationMs = this.#clock.t();
-    const metTarget = runTargetMs === undefined ? undefined : durationMs <= runTargetMs;
-    if (metTarget === false) this.#missedTarget = true;
-    this.#emit({ type: 'run.finished', status, durationMs, targetMs: runTargetMs, metTarget, reason });
-    return { status, durationMs, missedTarget: status === 'succeeded' && this.#missedTarget };
-  }
-
-  /** Runs the rollback steps after a failure; each one's failure stops them unless it says continue. */
-  async #runRollback(): Promise<void> {
-    for (const step of rollbackSteps(this.#options.runbook)) {
-      if (this.#options.signal.aborted) return;
-      const outcome = await this.#runStep(step, 'rollback');
-      if (outcome.status !== 'succeeded' && outcome.status !== 'skipped' && (step.onFailure ?? 'abort') === 'abort')
-        return;
+      return result;
+    } finally {
+      stopWatching();
     }
   }
 
-  /** Read through a method: the flag is set from the abortIf watcher's callback. */
-  #isTripped(): boolean {
-    return this.#tripped !== undefined;
+  /** The run's policy, and in a terminal the person's say (rolling back is the default answer). */
+  async #shouldRollBack(status: RunStatus, reason: string | undefined): Promise<boolean> {
+    const policy = this.#options.rollbackPolicy ?? 'always';
+    if (policy === 'never' || (policy === 'on-failure' && status === 'interrupted')) {
+      this.#emit({ type: 'run.progress', message: `not rolled back (--rollback ${policy})` });
+      return false;
+    }
+    const { interaction, signal } = this.#options;
+    // After SIGTERM or SIGHUP nobody is there to answer, and time may be short: roll back.
+    const signalled = status === 'interrupted' && interruptSignal(signal) !== 'SIGINT';
+    if (interaction.automatic || signalled || !this.#hasUndoWork()) return this.#hasUndoWork();
+    const question = `The drill stopped (${reason ?? status}). Roll back what it changed?`;
+    const answer = await interaction.confirmRollback(question).catch(() => true);
+    this.#emit({ type: 'prompt.answered', step: 'rollback', question, answer, auto: false });
+    return answer;
+  }
+
+  #hasUndoWork(): boolean {
+    return rollbackSteps(this.#options.runbook).length > 0 || this.#pendingChanges().length > 0;
+  }
+
+  #pendingChanges(): RecordedChange[] {
+    return this.#changes.filter((record) => !this.#settled.has(record.id)).reverse();
+  }
+
+  /**
+   * The rollback phase: the runbook's rollback steps, then every recorded change not yet undone,
+   * newest first. A failed rollback step never stops the undo of the records: they are the net
+   * under everything.
+   */
+  async rollBack(reason: string): Promise<RollbackStatus> {
+    const steps = rollbackSteps(this.#options.runbook);
+    const pending = this.#pendingChanges();
+    const started = this.#clock.t();
+    this.#emit({
+      type: 'rollback.started',
+      reason,
+      steps: steps.map(plannedStep),
+      records: pending.map((record) => record.id),
+    });
+    for (const step of steps) {
+      const outcome = await this.#runStep(step, 'rollback', NEVER_ABORTED);
+      if (outcome.status === 'failed' && (step.onFailure ?? 'abort') === 'abort') break;
+    }
+    const counts: Record<UndoOutcomeKind, number> = {
+      restored: 0,
+      unchanged: 0,
+      conflict: 0,
+      irreversible: 0,
+      failed: 0,
+    };
+    const undo = this.#options.undo ?? undoOnCluster;
+    for (const record of pending) {
+      const began = this.#clock.t();
+      let result: UndoOutcomeKind;
+      let lines: string[];
+      try {
+        ({ result, lines } = await undo(record, this.#options.clusters));
+        // A failed undo stays pending, for `kubectl drill rollback` to try again.
+        this.#settled.add(record.id);
+      } catch (error) {
+        result = 'failed';
+        lines = [messageOf(error)];
+      }
+      counts[result]++;
+      this.#emit({
+        type: 'undo.finished',
+        id: record.id,
+        step: record.step,
+        result,
+        lines,
+        durationMs: this.#clock.t() - began,
+      });
+    }
+    const status: RollbackStatus = counts.failed > 0 ? 'failed' : counts.conflict > 0 ? 'conflicts' : 'succeeded';
+    this.#emit({ type: 'rollback.finished', status, durationMs: this.#clock.t() - started, counts });
+    return status;
   }
 
   #selectedSteps(): Step[] {
@@ -182,9 +304,13 @@ class Run {
     return steps;
   }
 
-  async #runStep(step: Step | (RollbackStep & { id: string }), phase: StepPhase): Promise<Outcome> {
+  async #runStep(
+    step: Step | (RollbackStep & { id: string }),
+    phase: StepPhase,
+    interrupt: AbortSignal,
+  ): Promise<Outcome> {
     const ref: StepRef = { id: step.id, name: step.name ?? step.id, action: step.action };
-    const action = findAction(step.action);
+    const action = (this.#options.actions ?? findAction)(step.action);
     const targetMs = optionalDurationMs(step.target);
     const timeoutMs =
       optionalDurationMs(step.timeout) ?? (step.action === 'manual' ? undefined : DEFAULT_STEP_TIMEOUT_MS);
@@ -217,12 +343,13 @@ class Run {
       return finish({ status: 'failed', error: messageOf(error) });
     }
     // Asked before the step starts: its time is the action's, the person's answer is in the journal.
-    if (action.mutating) {
+    // Rollback steps are not asked one by one: rolling back was agreed to as a whole.
+    if (action.mutating && phase === 'steps') {
       let approval: Approval;
       try {
         approval = await this.#approve(ref, action, input, step.context);
       } catch (error) {
-        if (this.#options.signal.aborted) return finish({ status: 'interrupted', error: 'interrupted' });
+        if (interrupt.aborted) return finish({ status: 'interrupted', error: 'interrupted' });
         return finish({ status: 'failed', error: messageOf(error) });
       }
       if (approval === 'skip') return finish({ status: 'skipped' });
@@ -246,7 +373,7 @@ class Run {
     this.#stopStep = (why) => {
       controller.abort(why);
     };
-    this.#options.signal.addEventListener('abort', onInterrupt, { once: true });
+    interrupt.addEventListener('abort', onInterrupt, { once: true });
     const timer =
       timeoutMs === undefined ? undefined : setTimeout(() => controller.abort(new StepTimeout(timeoutMs)), timeoutMs);
     try {
@@ -260,6 +387,10 @@ class Run {
           this.#emit({ type: 'step.progress', step: step.id, message, data });
         },
         confirm: (instructions, question) => this.#confirm(ref, instructions, question),
+        record: (change) => {
+          this.#record(step.id, phase, step.context, change);
+        },
+        changes: () => this.#changes.map((record) => record.change),
       });
       controller.signal.throwIfAborted();
       this.#outputs[step.id] = result.outputs;
@@ -274,8 +405,18 @@ class Run {
     } finally {
       clearTimeout(timer);
       this.#stopStep = undefined;
-      this.#options.signal.removeEventListener('abort', onInterrupt);
+      interrupt.removeEventListener('abort', onInterrupt);
     }
+  }
+
+  /** Journals a change before it is made; a journal that cannot store it stops the change. */
+  #record(step: string, phase: StepPhase, context: string | undefined, change: Change): void {
+    const id = this.#nextId++;
+    const event = this.#stamp({ type: 'undo.recorded', id, step, phase, context, change });
+    this.#options.journal(event);
+    // Changes made while rolling back are the rollback's own, never undone by it.
+    if (phase === 'steps') this.#changes.push({ id, step, context, change });
+    this.#notify(event);
   }
 
   async #approve(ref: StepRef, action: ActionSpec, input: unknown, context: string | undefined): Promise<Approval> {
@@ -307,10 +448,46 @@ class Run {
     return answer;
   }
 
-  #emit(event: Unstamped<RunEvent>): void {
-    const stamped = { ...event, at: this.#clock.at(), t: this.#clock.t() };
-    for (const handler of this.#options.handlers) handler(stamped);
+  #stamp(event: Unstamped<RunEvent>): RunEvent {
+    return { ...event, at: this.#clock.at(), t: this.#clock.t() };
   }
+
+  #emit(event: Unstamped<RunEvent>): void {
+    const stamped = this.#stamp(event);
+    try {
+      this.#options.journal(stamped);
+    } catch (error) {
+      this.#notify(this.#stamp({ type: 'run.progress', message: `journal: ${messageOf(error)}` }));
+    }
+    this.#notify(stamped);
+  }
+
+  /** Every handler sees the event; one that throws is reported to the others and skipped. */
+  #notify(event: RunEvent, reporting = false): void {
+    for (const handler of this.#options.handlers) {
+      try {
+        handler(event);
+      } catch (error) {
+        if (!reporting) {
+          this.#notify(this.#stamp({ type: 'run.progress', message: `a handler failed: ${messageOf(error)}` }), true);
+        }
+      }
+    }
+  }
+}
+
+function plannedStep(step: Step | (RollbackStep & { id: string })): PlannedStep {
+  return { id: step.id, name: step.name ?? step.id, action: step.action, targetMs: optionalDurationMs(step.target) };
+}
+
+function interruptSignal(signal: AbortSignal): InterruptSignal | undefined {
+  const reason: unknown = signal.reason;
+  return reason === 'SIGINT' || reason === 'SIGTERM' || reason === 'SIGHUP' ? reason : undefined;
+}
+
+function interruptReason(signal: AbortSignal): string {
+  const received = interruptSignal(signal);
+  return received ? `interrupted (${received})` : 'interrupted';
 }
 
 /** Rollback steps with ids: their own, or rollback-N. */

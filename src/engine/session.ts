@@ -1,7 +1,8 @@
 // A whole `kubectl drill run`: validate the runbook, check permissions, run it with a journal and a
 // report, and decide the exit code. What the user sees is a RunView, supplied by the command.
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { findAction } from '../actions/registry.ts';
@@ -9,11 +10,14 @@ import { Clusters, type ConnectionOptions } from '../kube/cluster.ts';
 import { type Report, ReportBuilder } from '../report/model.ts';
 import type { Runbook } from '../runbook/schema.ts';
 import { paramValues } from '../runbook/semantic.ts';
-import { checkStepReference, formatResult, validateRunbookFile } from '../runbook/validate.ts';
+import { checkStepReference, formatResult, validateRunbook, validateRunbookFile } from '../runbook/validate.ts';
 import type { EventHandler } from './events.ts';
 import { automaticInteraction, type Interaction } from './interaction.ts';
 import { Journal } from './journal.ts';
 import { checkPermissions } from './preflight.ts';
+import type { Interrupts } from './interrupts.ts';
+import { keepRunbook, writeReport } from './run-folder.ts';
+import type { RollbackPolicy } from './rollback-policy.ts';
 import { runRunbook } from './runner.ts';
 
 /** DESIGN.md section 4. */
@@ -53,7 +57,9 @@ export interface DrillOptions {
   interactive: boolean;
   from?: string;
   only?: string;
-  signal: AbortSignal;
+  /** Ctrl-C, SIGTERM and SIGHUP, as the command receives them. */
+  interrupts: Interrupts;
+  rollbackPolicy: RollbackPolicy;
 }
 
 export interface DrillResult {
@@ -66,20 +72,29 @@ export function defaultJournalDir(env: NodeJS.ProcessEnv = process.env): string 
   return join(env.KUBECTL_DRILL_HOME ?? join(homedir(), '.kube', 'drill'), 'runs');
 }
 
-/** Validates the runbook with every param given a value; refuses with every problem at once. */
+/**
+ * Validates the runbook with every param given a value; refuses with every problem at once. The
+ * source returned is the text validated, so the copy a run keeps is exactly what it ran.
+ */
 export async function loadRunbook(
   file: string,
   set: Record<string, string>,
   steps: { from?: string; only?: string } = {},
-): Promise<{ runbook: Runbook; params: Record<string, string> }> {
-  const result = await validateRunbookFile(file, { set, requireParams: true });
-  if (!result.valid) throw new RunRefused(`${file} is not a valid runbook`, ExitCode.invalid, formatResult(result));
+  givenSource?: string,
+): Promise<{ runbook: Runbook; params: Record<string, string>; source: string }> {
+  const source = givenSource ?? (await readFile(file, 'utf8').catch(() => undefined));
+  const options = { set, requireParams: true };
+  const result =
+    source === undefined ? await validateRunbookFile(file, options) : validateRunbook(source, file, options);
+  if (!result.valid || source === undefined) {
+    throw new RunRefused(`${file} is not a valid runbook`, ExitCode.invalid, formatResult(result));
+  }
   for (const flag of ['from', 'only'] as const) {
     const id = steps[flag];
     const problem = id === undefined ? undefined : checkStepReference(result.runbook, id);
     if (problem) throw new RunRefused(`--${flag}: ${problem}`, ExitCode.invalid);
   }
-  return { runbook: result.runbook, params: paramValues(result.runbook, set) };
+  return { runbook: result.runbook, params: paramValues(result.runbook, set), source };
 }
 
 /** Steps a person must answer for: anything that changes the cluster, and manual steps. */
@@ -88,7 +103,7 @@ export function stepsNeedingConfirmation(runbook: Runbook): string[] {
 }
 
 export async function runDrill(options: DrillOptions, view: RunView): Promise<DrillResult> {
-  const { runbook, params } = await view.wait(
+  const { runbook, params, source } = await view.wait(
     `validating ${options.file}`,
     loadRunbook(options.file, options.set, { from: options.from, only: options.only }),
   );
@@ -116,26 +131,37 @@ export async function runDrill(options: DrillOptions, view: RunView): Promise<Dr
 
   const runId = newRunId(runbook.metadata.name);
   const runDir = join(options.journalDir ?? defaultJournalDir(), runId);
-  mkdirSync(runDir, { recursive: true });
+  mkdirSync(runDir, { recursive: true, mode: 0o700 });
+  // Rollback and resume read the runbook the run ran, whatever becomes of the file.
+  const runbookSha256 = keepRunbook(source, runDir);
   const journal = new Journal(runDir);
   const report = new ReportBuilder();
-  const writeReport = (): void => {
-    writeFileSync(join(runDir, 'report.json'), `${JSON.stringify(report.report, null, 2)}\n`);
+  const startedAt = Date.now();
+  options.interrupts.beforeExit = () => {
+    journal.write({
+      type: 'run.progress',
+      message: `exited at once on a third interruption; kubectl drill rollback ${runId} finishes the rollback`,
+      at: new Date().toISOString(),
+      t: Date.now() - startedAt,
+    });
   };
   try {
     const result = await runRunbook({
       runId,
       runbook,
       file: options.file,
+      runbookSha256,
       params,
       clusters,
       interaction: options.yes ? automaticInteraction : view.interaction,
-      handlers: [journal.write, report.handle, view.handle],
-      signal: options.signal,
+      journal: journal.write,
+      handlers: [report.handle, view.handle],
+      signal: options.interrupts.signal,
+      rollbackPolicy: options.rollbackPolicy,
       from: options.from,
       only: options.only,
     });
-    writeReport();
+    writeReport(runDir, report.report);
     return { report: report.report, runDir, exitCode: exitCodeOf(result.status, result.missedTarget) };
   } finally {
     journal.close();

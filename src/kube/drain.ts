@@ -5,6 +5,7 @@
 // are vetted before the first eviction, so pods never land on a node about to be drained and a
 // node with undrainable pods stops the drain before it has touched anything.
 import type { V1Node, V1OwnerReference, V1Pod, V1PodDisruptionBudget } from '@kubernetes/client-node';
+import type { RecordChange } from './changes.ts';
 import type { Cluster } from './cluster.ts';
 import { apiErrorMessage, apiStatusCode, hasStatusCause } from './errors.ts';
 import { nodeName, setUnschedulable } from './nodes.ts';
@@ -32,6 +33,8 @@ export interface DrainOptions {
   retryDelayMs?: number;
   signal: AbortSignal;
   progress: (message: string, data?: Record<string, unknown>) => void;
+  /** Journals each change before it is made: cordons, and evictions (which cannot be undone). */
+  record: RecordChange;
 }
 
 export interface DrainResult {
@@ -165,7 +168,7 @@ export async function drainNodes(
   options: DrainOptions,
 ): Promise<DrainResult> {
   for (const node of nodes) {
-    if (await setUnschedulable(cluster, node, true))
+    if (await setUnschedulable(cluster, node, true, options.record))
       options.progress(`cordoned ${nodeName(node)}`, { node: nodeName(node) });
   }
   const plans = await planNodes(cluster, nodes, options);
@@ -213,6 +216,19 @@ async function drainNode(cluster: Cluster, node: string, plan: PodPlan, options:
           options.nodeTimeoutMs,
         );
   try {
+    if (plan.evict.length > 0) {
+      options.record({
+        type: 'irreversible',
+        what: `evict ${plan.evict.length} pods from node ${node}: ${plan.evict.map(podKey).join(', ')}`,
+        objects: plan.evict.map((pod) => ({
+          apiVersion: 'v1',
+          kind: 'Pod',
+          namespace: pod.metadata?.namespace,
+          name: pod.metadata?.name ?? '',
+          uid: pod.metadata?.uid,
+        })),
+      });
+    }
     await Promise.all(plan.evict.map((pod) => evictPod(cluster, pod, options, controller.signal)));
     const waitingFor = new Set([...plan.evict, ...plan.terminating].map((p) => p.metadata?.uid));
     await watchUntil<V1Pod, true>(

@@ -1,7 +1,10 @@
 // Choosing nodes and (un)cordoning them. A selector that would take out most of a cluster is far
 // more likely a mistake than an intent, so it is refused unless the runbook says allowAll.
 import type { V1Node } from '@kubernetes/client-node';
+import { type Change, type RecordChange, writeFields } from './changes.ts';
 import type { Cluster } from './cluster.ts';
+
+const NODE = { apiVersion: 'v1', kind: 'Node' };
 
 export interface NodeSet {
   selector?: string;
@@ -36,12 +39,31 @@ export function nodeName(node: V1Node): string {
   return node.metadata?.name ?? '';
 }
 
-/** Sets spec.unschedulable with a strategic-merge patch, as kubectl cordon does; true if it changed. */
-export async function setUnschedulable(cluster: Cluster, node: V1Node, unschedulable: boolean): Promise<boolean> {
+export const UNSCHEDULABLE_FIELD = '/spec/unschedulable';
+
+/**
+ * Cordons (spec.unschedulable true) or uncordons (the field removed, as kubectl uncordon leaves
+ * it) a node, recording the change first; true if it changed.
+ */
+export async function setUnschedulable(
+  cluster: Cluster,
+  node: V1Node,
+  unschedulable: boolean,
+  record: RecordChange,
+): Promise<boolean> {
   if ((node.spec?.unschedulable ?? false) === unschedulable) return false;
-  await cluster.core.patchNode(
-    { name: nodeName(node), body: { spec: { unschedulable } } },
-    cluster.lib.setHeaderOptions('Content-Type', cluster.lib.PatchStrategy.StrategicMergePatch),
-  );
+  const value = unschedulable ? true : null;
+  await writeFields(cluster, NODE, node, [{ path: UNSCHEDULABLE_FIELD, value }], record);
   return true;
+}
+
+/** Names of the nodes that the given changes cordoned (for "uncordon what this run cordoned"). */
+export function cordonedBy(changes: readonly Change[]): Set<string> {
+  const names = new Set<string>();
+  for (const change of changes) {
+    if (change.type !== 'fields' || change.object.kind !== 'Node') continue;
+    const field = change.fields.find((f) => f.path === UNSCHEDULABLE_FIELD);
+    if (field?.after === true) names.add(change.object.name);
+  }
+  return names;
 }

@@ -1,5 +1,13 @@
 // report.json, built from the run's events (DESIGN.md section 5).
-import type { RunEvent, RunStarted, RunStatus, StepPhase, StepStatus } from '../engine/events.ts';
+import type {
+  RollbackStatus,
+  RunEvent,
+  RunStarted,
+  RunStatus,
+  StepPhase,
+  StepStatus,
+  UndoOutcomeKind,
+} from '../engine/events.ts';
 
 export interface StepReport {
   id: string;
@@ -24,6 +32,16 @@ export interface TimeToDrain {
   source: string;
 }
 
+/** The rollback phase: why, and what each recorded change came to. */
+export interface RollbackReport {
+  reason: string;
+  status: RollbackStatus | 'running';
+  startedAt: string;
+  durationMs?: number;
+  counts?: Record<UndoOutcomeKind, number>;
+  undone: { id: number; step: string; result: UndoOutcomeKind; lines: string[] }[];
+}
+
 export interface Report extends Pick<RunStarted, 'runId' | 'runbook' | 'file' | 'context' | 'params'> {
   status: RunStatus | 'running';
   startedAt: string;
@@ -34,6 +52,10 @@ export interface Report extends Pick<RunStarted, 'runId' | 'runbook' | 'file' | 
   reason?: string;
   steps: StepReport[];
   timeToDrain: TimeToDrain[];
+  /** How many changes the steps journaled before making them. */
+  recordedChanges: number;
+  /** The last rollback of the run, by the run itself or by `kubectl drill rollback`. */
+  rollback?: RollbackReport;
 }
 
 /** Folds events into a report; usable live (a partial run has a partial report). */
@@ -58,12 +80,13 @@ export class ReportBuilder {
             name: s.name,
             action: s.action,
             phase: 'steps',
-            status: 'skipped',
+            status: 'not-run',
             durationMs: 0,
             targetMs: s.targetMs,
             outputs: {},
           })),
           timeToDrain: [],
+          recordedChanges: 0,
         };
         break;
       case 'step.started': {
@@ -75,7 +98,7 @@ export class ReportBuilder {
             name: event.name,
             action: event.action,
             phase: event.phase,
-            status: 'skipped',
+            status: 'not-run',
             durationMs: 0,
             outputs: {},
           };
@@ -100,6 +123,26 @@ export class ReportBuilder {
         });
         const drained = timeToDrainOf(event.outputs);
         if (event.status === 'succeeded' && drained) report.timeToDrain.push({ step: event.step, ...drained });
+        break;
+      }
+      case 'undo.recorded':
+        if (event.phase === 'steps') this.#required().recordedChanges++;
+        break;
+      case 'rollback.started':
+        this.#required().rollback = { reason: event.reason, status: 'running', startedAt: event.at, undone: [] };
+        break;
+      case 'undo.finished':
+        this.#required().rollback?.undone.push({
+          id: event.id,
+          step: event.step,
+          result: event.result,
+          lines: event.lines,
+        });
+        break;
+      case 'rollback.finished': {
+        const rollback = this.#required().rollback;
+        if (rollback)
+          Object.assign(rollback, { status: event.status, durationMs: event.durationMs, counts: event.counts });
         break;
       }
       case 'run.finished': {

@@ -1,6 +1,7 @@
 // The end-of-run summary: one row per step that ran or was planned, time against target.
 import { formatElapsed } from './format.ts';
-import type { Report, StepReport } from './model.ts';
+import type { UndoOutcomeKind } from '../engine/events.ts';
+import type { Report, RollbackReport, StepReport } from './model.ts';
 
 function met(value: boolean | undefined): string {
   if (value === undefined) return '-';
@@ -34,5 +35,23 @@ export function renderSummary(report: Report): string {
     lines.push(`time-to-drain ${drain.threshold * 100}% (${drain.step}, ${drain.source}): ${formatElapsed(drain.ms)}`);
   }
   if (report.reason) lines.push('', `reason: ${report.reason}`);
+  if (report.rollback) lines.push('', ...renderRollback(report.rollback));
   return lines.join('\n');
+}
+
+export function describeCounts(counts: Record<UndoOutcomeKind, number>): string {
+  return (
+    `${counts.restored} restored, ${counts.unchanged} already as before, ${counts.conflict} conflicts, ` +
+    `${counts.irreversible} cannot be undone, ${counts.failed} failed`
+  );
+}
+
+/** The rollback's verdict, then every undo line: what was put back, found as before, left, or lost. */
+export function renderRollback(rollback: RollbackReport): string[] {
+  const took = rollback.durationMs === undefined ? '' : ` in ${formatElapsed(rollback.durationMs)}`;
+  const counts = rollback.counts ? `: ${describeCounts(rollback.counts)}` : '';
+  return [
+    `rollback (${rollback.reason}): ${rollback.status}${took}${counts}`,
+    ...rollback.undone.flatMap((undo) => undo.lines.map((line) => `  ${undo.result.padEnd(12)} ${line}`)),
+  ];
 }

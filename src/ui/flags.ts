@@ -1,6 +1,7 @@
 // Flags shared by commands, named and shaped as kubectl's.
 import { Flags } from '@oclif/core';
 import type { ConnectionOptions } from '../kube/cluster.ts';
+import { ROLLBACK_POLICIES, type RollbackPolicy } from '../engine/rollback-policy.ts';
 import { parseDuration } from '../runbook/duration.ts';
 
 export const connectionFlags = {
@@ -18,6 +19,15 @@ export const setFlag = Flags.string({
   description: 'Give a param a value, as name=value; repeatable.',
   multiple: true,
 });
+
+/** When a run that stops short of success is rolled back (engine/runner.ts). */
+export const rollbackPolicyFlag = Flags.custom<RollbackPolicy>({
+  description:
+    'When to roll back a run that stops short of success: always (a failure, an abort or an interruption), ' +
+    'on-failure (not after an interruption), never (leave it to kubectl drill rollback).',
+  options: [...ROLLBACK_POLICIES],
+  default: 'always',
+})();
 
 export function connectionOptions(flags: {
   kubeconfig?: string;

@@ -5,10 +5,11 @@ import { confirm, select } from '@inquirer/prompts';
 import { ListrInquirerPromptAdapter } from '@listr2/prompt-adapter-inquirer';
 import { type DefaultRenderer, Listr, type ListrTaskWrapper, type SimpleRenderer } from 'listr2';
 import ora from 'ora';
-import type { PlannedStep, RunEvent, StepFinished } from '../engine/events.ts';
+import type { PlannedStep, RunEvent, StepFinished, StepPhase } from '../engine/events.ts';
 import type { Approval, Interaction, StepRef } from '../engine/interaction.ts';
 import type { RunView } from '../engine/session.ts';
 import { formatElapsed } from '../report/format.ts';
+import { describeCounts } from '../report/summary.ts';
 
 type Task = ListrTaskWrapper<unknown, typeof DefaultRenderer, typeof SimpleRenderer>;
 
@@ -26,6 +27,9 @@ interface Row {
   buffered: RunEvent[];
 }
 
+/** The rollback list's last row: the recorded changes being undone. */
+const UNDO_ROW = 'rollback/(undo)';
+
 /** Raised when the person presses Ctrl-C at a prompt (inquirer's ExitPromptError). */
 function isPromptExit(error: unknown): boolean {
   return error instanceof Error && error.name === 'ExitPromptError';
@@ -33,9 +37,11 @@ function isPromptExit(error: unknown): boolean {
 
 export function liveView(interrupt: () => void): RunView {
   const rows = new Map<string, Row>();
-  let list: Promise<unknown> | undefined;
+  /** One listr2 list per phase: the steps, then (if the run is rolled back) the rollback. */
+  const lists: Promise<unknown>[] = [];
   let ticker: NodeJS.Timeout | undefined;
-  let runOver = false;
+  /** Set once a phase's list must wind down: its rows the run never reached are shown as not run. */
+  const over = new Set<StepPhase>();
 
   const title = (row: Row): string => {
     const target = row.planned.targetMs === undefined ? '' : ` / ${formatElapsed(row.planned.targetMs)}`;
@@ -53,11 +59,13 @@ export function liveView(interrupt: () => void): RunView {
       row.buffered.push(event);
       return;
     }
-    if (event.type === 'step.started') {
+    if (event.type === 'step.started' || event.type === 'rollback.started') {
       row.startedAt = performance.now();
       task.title = title(row);
     } else if (event.type === 'step.progress') {
       task.output = event.message;
+    } else if (event.type === 'undo.finished') {
+      task.output = event.lines.at(-1) ?? event.result;
     } else if (event.type === 'step.finished') {
       row.finished = event;
       task.title = title(row);
@@ -65,23 +73,23 @@ export function liveView(interrupt: () => void): RunView {
       row.settle?.(
         event.status === 'succeeded' || event.status === 'skipped' ? undefined : new Error(event.error ?? event.status),
       );
+    } else if (event.type === 'rollback.finished') {
+      task.title = `${title(row)}  ${formatElapsed(event.durationMs)}: ${describeCounts(event.counts)}`;
+      row.settle?.(event.status === 'succeeded' ? undefined : new Error(`rollback ${event.status}`));
     }
   };
 
-  const start = (event: Extract<RunEvent, { type: 'run.started' }>): void => {
-    const row = (planned: PlannedStep, rollback: boolean): Row => {
-      const { promise, resolve } = Promise.withResolvers<Task>();
-      return { planned, rollback, buffered: [], entered: promise, enter: resolve };
-    };
-    for (const planned of event.steps) rows.set(`steps/${planned.id}`, row(planned, false));
-    for (const planned of event.rollback) rows.set(`rollback/${planned.id}`, row(planned, true));
-    const tasks = [...rows.values()].map((row) => ({
+  const newRow = (planned: PlannedStep, rollback: boolean): Row => {
+    const { promise, resolve } = Promise.withResolvers<Task>();
+    return { planned, rollback, buffered: [], entered: promise, enter: resolve };
+  };
+
+  const startList = (phase: StepPhase, phaseRows: Row[]): void => {
+    const tasks = phaseRows.map((row) => ({
       title: title(row),
-      // Rollback rows only appear when a failure sets them off.
-      enabled: () => !row.rollback || row.startedAt !== undefined || row.buffered.length > 0,
       task: (_ctx: unknown, task: Task) =>
         new Promise<void>((resolve, reject) => {
-          if (runOver && row.buffered.length === 0) {
+          if (over.has(phase) && row.buffered.length === 0) {
             task.skip(`${row.planned.name} (not run)`);
             resolve();
             return;
@@ -93,26 +101,38 @@ export function liveView(interrupt: () => void): RunView {
             else resolve();
           };
           for (const buffered of row.buffered.splice(0)) apply(row, buffered);
-          // Steps the run never reaches (--from, --only, a failure before them) are skipped at run.finished.
         }),
       rendererOptions: { persistentOutput: true, outputBar: 3 },
     }));
-    list = new Listr(tasks, { exitOnError: false, rendererOptions: { collapseErrors: false } })
-      .run()
-      .catch(() => undefined);
-    ticker = setInterval(() => {
+    lists.push(
+      new Listr(tasks, { exitOnError: false, rendererOptions: { collapseErrors: false } }).run().catch(() => undefined),
+    );
+    ticker ??= setInterval(() => {
       for (const row of rows.values())
         if (row.task && !row.finished && row.startedAt !== undefined) row.task.title = title(row);
     }, 200);
   };
 
-  const rowOf = (event: RunEvent): Row | undefined =>
-    'step' in event && 'phase' in event
-      ? rows.get(`${event.phase}/${event.step}`)
-      : rows.get(`steps/${'step' in event ? event.step : ''}`);
+  /** Ends a phase's list: rows it never reached are not run; resolves once it has drawn its last. */
+  const endPhase = async (phase: StepPhase): Promise<void> => {
+    over.add(phase);
+    for (const [key, row] of rows) {
+      if (key.startsWith(`${phase}/`) && !row.finished && row.task) {
+        row.task.skip(`${row.planned.name} (not run)`);
+        row.settle?.();
+      }
+    }
+    await Promise.all(lists);
+  };
+
+  const rowOf = (event: RunEvent): Row | undefined => {
+    if (event.type === 'undo.finished' || event.type === 'rollback.finished') return rows.get(UNDO_ROW);
+    if ('step' in event && 'phase' in event) return rows.get(`${event.phase}/${event.step}`);
+    return rows.get(`steps/${'step' in event ? event.step : ''}`);
+  };
 
   const ask = async <T>(step: StepRef, question: (task: Task) => Promise<T>): Promise<T> => {
-    const row = [...rows.values()].find((r) => r.planned.id === step.id && !r.finished);
+    const row = [...rows.values()].find((r) => !r.rollback && r.planned.id === step.id && !r.finished);
     if (!row) throw new Error(`no step "${step.id}" to ask in`);
     try {
       return await question(await row.entered);
@@ -142,8 +162,14 @@ export function liveView(interrupt: () => void): RunView {
         task.output = instructions;
         return await task.prompt(ListrInquirerPromptAdapter).run(confirm, { message: question, default: false });
       }),
+    // Between the two lists, once the steps' list has drawn its last.
+    confirmRollback: async (question) => {
+      await endPhase('steps');
+      return await confirm({ message: question, default: true });
+    },
   };
 
+  let pending: Promise<void> = Promise.resolve();
   return {
     interaction,
     wait: async (text, work) => {
@@ -159,25 +185,35 @@ export function liveView(interrupt: () => void): RunView {
     },
     handle: (event) => {
       if (event.type === 'run.started') {
-        start(event);
+        for (const planned of event.steps) rows.set(`steps/${planned.id}`, newRow(planned, false));
+        startList('steps', [...rows.values()]);
+        return;
+      }
+      if (event.type === 'rollback.started') {
+        const phaseRows = event.steps.map((planned) => newRow(planned, true));
+        for (const row of phaseRows) rows.set(`rollback/${row.planned.id}`, row);
+        const undo = newRow({ id: 'undo', name: `undo ${event.records.length} recorded changes`, action: '' }, true);
+        rows.set(UNDO_ROW, undo);
+        apply(undo, event);
+        pending = endPhase('steps').then(() => {
+          startList('rollback', [...phaseRows, undo]);
+        });
         return;
       }
       if (event.type === 'run.finished') {
-        runOver = true;
-        for (const row of rows.values()) {
-          if (!row.finished && row.task) {
-            row.task.skip(`${row.planned.name} (not run)`);
-            row.settle?.();
-          }
-        }
+        pending = pending.then(async () => {
+          await endPhase('steps');
+          await endPhase('rollback');
+        });
         return;
       }
       const row = rowOf(event);
       if (row) apply(row, event);
     },
     close: async () => {
+      await pending;
       clearInterval(ticker);
-      await list;
+      await Promise.all(lists);
     },
   };
 }

@@ -2,14 +2,24 @@
 import type { RunView } from '../engine/session.ts';
 import type { Interaction } from '../engine/interaction.ts';
 import type { RunEvent } from '../engine/events.ts';
+import { summarizeChange } from '../kube/changes.ts';
 import { formatElapsed } from '../report/format.ts';
+import { describeCounts } from '../report/summary.ts';
 
 const refuse = (): never => {
   throw new Error('no terminal to ask: pass --yes to run unattended');
 };
 
-/** Nobody to ask: runs that need answers are refused before they start, so this is a safety net. */
-export const noInteraction: Interaction = { automatic: false, approve: refuse, confirm: refuse };
+/**
+ * Nobody to ask: runs that need answers are refused before they start, so this is a safety net;
+ * without a terminal a run that stops short is rolled back.
+ */
+export const noInteraction: Interaction = {
+  automatic: false,
+  approve: refuse,
+  confirm: refuse,
+  confirmRollback: () => Promise.resolve(true),
+};
 
 export function describeEvent(event: RunEvent): string | undefined {
   const clock = `[${formatElapsed(event.t).padStart(6)}]`;
@@ -34,6 +44,19 @@ export function describeEvent(event: RunEvent): string | undefined {
       return `${clock}   ${event.step}: ${event.question} -> ${String(event.answer)}${event.auto ? ' (--yes)' : ''}`;
     case 'run.progress':
       return `${clock} ${event.message}`;
+    case 'undo.recorded':
+      return `${clock}   ${event.step}: about to change #${event.id}: ${summarizeChange(event.change)}`;
+    case 'rollback.started':
+      return (
+        `${clock} rolling back (${event.reason}): ${event.steps.length} rollback steps, ` +
+        `then ${event.records.length} recorded changes, newest first`
+      );
+    case 'undo.finished':
+      return event.lines
+        .map((line) => `${clock}   undo #${event.id} (${event.step}) ${event.result}: ${line}`)
+        .join('\n');
+    case 'rollback.finished':
+      return `${clock} rollback ${event.status} in ${formatElapsed(event.durationMs)}: ${describeCounts(event.counts)}`;
     case 'run.finished':
       return `${clock} run ${event.status} in ${formatElapsed(event.durationMs)}${event.reason ? `: ${event.reason}` : ''}`;
   }

@@ -1,12 +1,15 @@
 // Running one action against the sandbox the way the engine does: inputs checked and defaulted by
 // resolveStepInput, a context whose progress is recorded, and a signal the test can abort.
 import type { ActionResult, ActionSpec, ExecuteContext, Plan } from '../../src/actions/action.ts';
+import type { Change } from '../../src/kube/changes.ts';
 import { resolveStepInput } from '../../src/runbook/resolve.ts';
 import { admin } from './sandbox.ts';
 
 export interface Recorded {
   progress: { message: string; data?: Record<string, unknown> }[];
   questions: string[];
+  /** The changes the action journaled before making them. */
+  changes: Change[];
 }
 
 export interface RunActionOptions {
@@ -14,10 +17,12 @@ export interface RunActionOptions {
   timeoutMs?: number;
   /** The answer manual confirmations get. */
   answer?: boolean;
+  /** Changes earlier steps of the same run recorded. */
+  earlierChanges?: Change[];
 }
 
 export function actionContext(options: RunActionOptions = {}): { context: ExecuteContext; recorded: Recorded } {
-  const recorded: Recorded = { progress: [], questions: [] };
+  const recorded: Recorded = { progress: [], questions: [], changes: [] };
   const context: ExecuteContext = {
     step: { id: 'test-step', name: 'test step' },
     cluster: () => Promise.resolve(admin),
@@ -31,6 +36,10 @@ export function actionContext(options: RunActionOptions = {}): { context: Execut
       recorded.questions.push(question);
       return Promise.resolve(options.answer ?? true);
     },
+    record: (change) => {
+      recorded.changes.push(change);
+    },
+    changes: () => [...(options.earlierChanges ?? []), ...recorded.changes],
   };
   return { context, recorded };
 }

@@ -18,6 +18,7 @@ const events: RunEvent[] = [
     context: 'ctx',
     params: { region: 'eu-west' },
     targetMs: 60_000,
+    runbookSha256: 'a'.repeat(64),
     steps: [
       { id: 'cordon', name: 'Cordon', action: 'nodes.cordon', targetMs: 1000 },
       { id: 'wait', name: 'Wait', action: 'sleep', targetMs: 100 },
@@ -33,6 +34,18 @@ const events: RunEvent[] = [
     name: 'Cordon',
     action: 'nodes.cordon',
     targetMs: 1000,
+  },
+  {
+    type: 'undo.recorded',
+    ...at(8),
+    id: 1,
+    step: 'cordon',
+    phase: 'steps',
+    change: {
+      type: 'fields',
+      object: { apiVersion: 'v1', kind: 'Node', name: 'a', uid: 'u-a' },
+      fields: [{ path: '/spec/unschedulable', before: null, after: true }],
+    },
   },
   { type: 'step.progress', ...at(10), step: 'cordon', message: 'cordoned a' },
   {
@@ -57,15 +70,38 @@ const events: RunEvent[] = [
     targetMs: 100,
     error: 'timed out after 2s',
   },
+  {
+    type: 'rollback.started',
+    ...at(2415),
+    reason: 'step "wait" failed',
+    steps: [{ id: 'undo', name: 'Undo', action: 'nodes.uncordon' }],
+    records: [1],
+  },
   { type: 'step.started', ...at(2420), step: 'undo', phase: 'rollback', name: 'Undo', action: 'nodes.uncordon' },
   { type: 'step.finished', ...at(2500), step: 'undo', phase: 'rollback', status: 'succeeded', durationMs: 80 },
+  {
+    type: 'undo.finished',
+    ...at(2505),
+    id: 1,
+    step: 'cordon',
+    result: 'unchanged',
+    lines: ['Node a /spec/unschedulable: already (absent)'],
+    durationMs: 4,
+  },
+  {
+    type: 'rollback.finished',
+    ...at(2506),
+    status: 'succeeded',
+    durationMs: 91,
+    counts: { restored: 0, unchanged: 1, conflict: 0, irreversible: 0, failed: 0 },
+  },
   {
     type: 'run.finished',
     ...at(2510),
     status: 'failed',
     durationMs: 2510,
     targetMs: 60_000,
-    metTarget: true,
+    metTarget: false,
     reason: 'step "wait" failed',
   },
 ];
@@ -84,12 +120,18 @@ describe('ReportBuilder', () => {
       [
         ['steps', 'cordon', 'succeeded', 400, true],
         ['steps', 'wait', 'failed', 2000, undefined],
-        ['steps', 'never', 'skipped', 0, undefined],
+        ['steps', 'never', 'not-run', 0, undefined],
         ['rollback', 'undo', 'succeeded', 80, undefined],
       ],
     );
     assert.deepEqual(report.steps[0]?.outputs, { nodes: ['a'] });
     assert.equal(report.steps[1]?.error, 'timed out after 2s');
+    assert.equal(report.recordedChanges, 1);
+    assert.equal(report.rollback?.status, 'succeeded');
+    assert.deepEqual(
+      report.rollback?.undone.map((u) => [u.id, u.result]),
+      [[1, 'unchanged']],
+    );
   });
 
   test("a drain step's timeToDrain output becomes the report's timeToDrain", () => {
@@ -128,8 +170,14 @@ describe('summary and lines', () => {
     assert.match(lines[1] ?? '', /^cordon +succeeded +400ms +1\.0s +yes$/);
     assert.match(lines[2] ?? '', /^wait +failed +2\.0s +100ms +-$/);
     assert.match(lines[4] ?? '', /^rollback: undo +succeeded +80ms/);
-    assert.match(lines[5] ?? '', /^\(run\) +failed +2\.5s +1m00s +yes$/);
-    assert.equal(lines.at(-1), 'reason: step "wait" failed');
+    assert.match(lines[5] ?? '', /^\(run\) +failed +2\.5s +1m00s +NO$/);
+    assert.ok(lines.includes('reason: step "wait" failed'));
+    assert.equal(
+      lines.at(-2),
+      'rollback (step "wait" failed): succeeded in 91ms: 0 restored, 1 already as before, 0 conflicts, ' +
+        '0 cannot be undone, 0 failed',
+    );
+    assert.match(lines.at(-1) ?? '', /^ {2}unchanged +Node a \/spec\/unschedulable: already \(absent\)$/);
   });
 
   test('elapsed times read like a clock', () => {
@@ -137,7 +185,11 @@ describe('summary and lines', () => {
   });
 
   test('plain lines carry the run clock and what happened', () => {
-    assert.equal(describeEvent(events[5] as RunEvent), '[  2.4s] wait failed in 2.0s: timed out after 2s');
+    assert.equal(describeEvent(events[6] as RunEvent), '[  2.4s] wait failed in 2.0s: timed out after 2s');
+    assert.equal(
+      describeEvent(events[2] as RunEvent),
+      '[   8ms]   cordon: about to change #1: Node a: /spec/unschedulable (absent) -> true',
+    );
     assert.equal(describeEvent(events[1] as RunEvent), '[   5ms] cordon: Cordon (target 1.0s)');
   });
 });

@@ -9,5 +9,8 @@ export default defineAction({
   mutating: true,
   input: Type.Object(nodeSetInputs, { additionalProperties: false, ...exactlyOneOf('selector', 'nodes') }),
   ...schedulingAction(true),
-  outputs: { nodes: 'Names of the nodes that were cordoned.' },
+  outputs: {
+    nodes: 'Names of the selected nodes.',
+    changed: 'Names of the nodes that were cordoned (not already cordoned).',
+  },
 });

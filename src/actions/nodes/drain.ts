@@ -106,6 +106,7 @@ export default defineAction({
       progress: (message, data) => {
         context.progress(message, data);
       },
+      record: context.record,
     });
     return { outputs: { ...result } };
   },

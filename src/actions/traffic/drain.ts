@@ -174,6 +174,7 @@ function applyDrain(cluster: Cluster, input: DrainInput, context: ExecuteContext
         progress: (message, data) => {
           context.progress(message, data);
         },
+        record: context.record,
       });
     case 'patch':
       if (!input.target || input.patch === undefined) throw new Error('the patch strategy needs target and patch');

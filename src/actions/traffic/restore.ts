@@ -5,7 +5,7 @@ import { restoreNodes } from '../../kube/traffic/nodes.ts';
 import { patchBody, restorePatch } from '../../kube/traffic/patch.ts';
 import { parseRestore, restoreTraffic } from '../../kube/traffic/restore.ts';
 import { selectNodes, nodeName } from '../../kube/nodes.ts';
-import { defineAction } from '../action.ts';
+import { defineAction, type ExecuteContext } from '../action.ts';
 import { strategyInputs, strategyRequirements } from './inputs.ts';
 import { type DrainInput, describeStrategy, gatewayOptions, namespaceOf, strategyPermissions } from './strategy.ts';
 
@@ -46,8 +46,8 @@ export default defineAction({
   execute: async (input, context) => {
     const cluster = await context.cluster();
     const restored = input.restore
-      ? await restoreTraffic(cluster, parseRestore(input.restore), context.signal)
-      : await restoreFromInputs(cluster, input as DrainInput, context.signal);
+      ? await restoreTraffic(cluster, parseRestore(input.restore), context.signal, context.record)
+      : await restoreFromInputs(cluster, input as DrainInput, context);
     for (const line of restored) context.progress(line);
     return { outputs: { restored } };
   },
@@ -58,7 +58,8 @@ export default defineAction({
  * routes carry their own record; workloads' replicas and pods' labels cannot be known and need the
  * record; a patch needs its reversePatch; nodes are the region's, uncordoned.
  */
-async function restoreFromInputs(cluster: Cluster, input: DrainInput, signal: AbortSignal): Promise<string[]> {
+async function restoreFromInputs(cluster: Cluster, input: DrainInput, context: ExecuteContext): Promise<string[]> {
+  const { signal } = context;
   const namespace = namespaceOf(input, cluster);
   switch (input.strategy) {
     case 'gateway':
@@ -70,7 +71,11 @@ async function restoreFromInputs(cluster: Cluster, input: DrainInput, signal: Ab
     case 'nodes': {
       const selector = input.selector ?? `${input.regionLabel ?? 'topology.kubernetes.io/region'}=${input.region}`;
       const nodes = await selectNodes(cluster, { selector, allowAll: input.allowAll });
-      return restoreNodes(cluster, { strategy: 'nodes', cordoned: nodes.map(nodeName), evictedPods: [] });
+      return restoreNodes(
+        cluster,
+        { strategy: 'nodes', cordoned: nodes.map(nodeName), evictedPods: [] },
+        context.record,
+      );
     }
     case 'patch': {
       if (!input.target || input.reversePatch === undefined) {

@@ -1,6 +1,7 @@
 // The `nodes` strategy: cordon and drain the region's nodes with nodes.drain's semantics. Restore
 // uncordons the nodes the drain cordoned (not those that were cordoned before it); evicted pods are
 // not put back: their controllers have already replaced them elsewhere.
+import type { RecordChange } from '../changes.ts';
 import type { Cluster } from '../cluster.ts';
 import { drainNodes } from '../drain.ts';
 import { nodeName, selectNodes, setUnschedulable } from '../nodes.ts';
@@ -22,6 +23,7 @@ export interface NodesDrainOptions {
   deleteEmptyDirData: boolean;
   signal: AbortSignal;
   progress: (message: string, data?: Record<string, unknown>) => void;
+  record: RecordChange;
 }
 
 export async function drainRegionNodes(cluster: Cluster, options: NodesDrainOptions): Promise<NodesRestore> {
@@ -37,14 +39,15 @@ export async function drainRegionNodes(cluster: Cluster, options: NodesDrainOpti
     waitForReplacements: false,
     signal: options.signal,
     progress: options.progress,
+    record: options.record,
   });
   return { strategy: 'nodes', cordoned, evictedPods: result.evictedPods };
 }
 
-export async function restoreNodes(cluster: Cluster, restore: NodesRestore): Promise<string[]> {
+export async function restoreNodes(cluster: Cluster, restore: NodesRestore, record: RecordChange): Promise<string[]> {
   const wanted = new Set(restore.cordoned);
   const nodes = (await cluster.core.listNode()).items.filter((n) => wanted.has(nodeName(n)));
   const missing = restore.cordoned.filter((name) => !nodes.some((n) => nodeName(n) === name));
-  for (const node of nodes) await setUnschedulable(cluster, node, false);
+  for (const node of nodes) await setUnschedulable(cluster, node, false, record);
   return [...nodes.map((n) => `uncordoned ${nodeName(n)}`), ...missing.map((name) => `node ${name} no longer exists`)];
 }

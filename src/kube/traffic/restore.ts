@@ -1,5 +1,6 @@
 // What a drain changed, as traffic.drain records it in its `restore` output, and putting it back.
 // The record travels through templates and the journal as plain JSON, so it is checked before use.
+import type { RecordChange } from '../changes.ts';
 import type { Cluster } from '../cluster.ts';
 import { type GatewayRestore, restoreGateway } from './gateway.ts';
 import { type NodesRestore, restoreNodes } from './nodes.ts';
@@ -46,14 +47,19 @@ export function parseRestore(value: unknown): TrafficRestore {
 }
 
 /** Puts back what the record says; returns one line per thing restored. */
-export function restoreTraffic(cluster: Cluster, restore: TrafficRestore, signal: AbortSignal): Promise<string[]> {
+export function restoreTraffic(
+  cluster: Cluster,
+  restore: TrafficRestore,
+  signal: AbortSignal,
+  record: RecordChange,
+): Promise<string[]> {
   switch (restore.strategy) {
     case 'gateway':
       return restoreGateway(cluster, restore, signal);
     case 'service':
       return restoreService(cluster, restore, signal);
     case 'nodes':
-      return restoreNodes(cluster, restore);
+      return restoreNodes(cluster, restore, record);
     case 'patch':
       return restorePatch(cluster, restore, signal);
   }

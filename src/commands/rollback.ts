@@ -1,0 +1,61 @@
+import { Args, Command, Errors, Flags } from '@oclif/core';
+import { connectionFlags, connectionOptions } from '../ui/flags.ts';
+
+export default class Rollback extends Command {
+  static override summary =
+    "Roll back a run: its runbook's rollback steps, then every change it journaled, newest first.";
+  static override description =
+    'Works from the run folder alone (after SIGKILL, a power cut, or with the folder copied to another machine): ' +
+    'the runbook the run kept, its params and its journaled changes. Each change is undone only where the object ' +
+    'still holds the value the drill set; a field someone changed since is a conflict, reported and left alone. ' +
+    "Events are appended to the run's journal; running it again is harmless.\n\n" +
+    'Exit codes: 0 everything put back or already as before, 1 a conflict, a failed undo, or a run that cannot be ' +
+    'rolled back (unknown, or succeeded without --force).';
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> evacuate-region-20261128T101500-1a2b',
+    '<%= config.bin %> <%= command.id %> ./copied-runs/evacuate-region-20261128T101500-1a2b',
+  ];
+  static override args = {
+    run: Args.string({ description: 'Run id (in the journal dir) or run folder.', required: true }),
+  };
+  static override flags = {
+    ...connectionFlags,
+    'journal-dir': Flags.string({
+      description: 'Where run folders are (default $KUBECTL_DRILL_HOME/runs, ~/.kube/drill/runs).',
+    }),
+    force: Flags.boolean({ description: 'Also roll back a run that succeeded.' }),
+    output: Flags.string({ char: 'o', description: 'Output format.', options: ['text', 'json'], default: 'text' }),
+  };
+
+  async run(): Promise<void> {
+    const { args, flags } = await this.parse(Rollback);
+    const { rollbackDrill } = await import('../engine/rollback.ts');
+    const { RunRefused, ExitCode } = await import('../engine/session.ts');
+    const { plainView } = await import('../ui/plain.ts');
+    const view = plainView((line) => {
+      process.stderr.write(`${line}\n`);
+    });
+    try {
+      const result = await rollbackDrill(
+        { run: args.run, journalDir: flags['journal-dir'], connection: connectionOptions(flags), force: flags.force },
+        view,
+      );
+      for (const note of result.notes) this.logToStderr(note);
+      if (flags.output === 'json') {
+        this.log(JSON.stringify({ runDir: result.runDir, rollback: result.report.rollback ?? null }, null, 2));
+      } else if (result.status && result.report.rollback) {
+        const { renderRollback } = await import('../report/summary.ts');
+        this.log(renderRollback(result.report.rollback).join('\n'));
+      }
+      this.exit(result.exitCode);
+    } catch (error) {
+      if (error instanceof RunRefused) {
+        for (const line of error.details) this.logToStderr(line);
+        this.error(error.message, { exit: error.exitCode });
+      }
+      if (error instanceof Errors.ExitError) throw error;
+      const { describeError } = await import('../kube/errors.ts');
+      this.error(describeError(error), { exit: ExitCode.failed });
+    }
+  }
+}

@@ -1,0 +1,111 @@
+// `kubectl drill rollback RUN_ID`: the rollback phase of a run, later and from its folder alone
+// (after SIGKILL, a power cut, or on a colleague's machine with the folder copied over). It runs
+// the runbook's rollback steps from the copy the run kept, then undoes the recorded changes not yet
+// undone, newest first, appending every event to the run's own journal. Running it twice is
+// harmless: the second finds every change settled and says so.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Clusters, type ConnectionOptions } from '../kube/cluster.ts';
+import { type Report, ReportBuilder } from '../report/model.ts';
+import type { RollbackStatus } from './events.ts';
+import { automaticInteraction } from './interaction.ts';
+import { Journal } from './journal.ts';
+import { findRunDir, priorRunOf, readJournal, RUNBOOK_COPY, sha256, writeReport } from './run-folder.ts';
+import { rollBackRun } from './runner.ts';
+import { defaultJournalDir, ExitCode, loadRunbook, RunRefused, type RunView } from './session.ts';
+
+export interface RollbackOptions {
+  /** A run id in the journal dir, or the path of a run folder. */
+  run: string;
+  journalDir?: string;
+  /** --context overrides the context the run recorded. */
+  connection: ConnectionOptions;
+  /** Roll back a run that succeeded, whose changes are what the drill was for. */
+  force: boolean;
+}
+
+export interface RollbackResult {
+  runDir: string;
+  report: Report;
+  /** Undefined when there was nothing left to roll back. */
+  status?: RollbackStatus;
+  /** Said before anything ran: a cut journal, nothing left to do. */
+  notes: string[];
+  exitCode: number;
+}
+
+export async function rollbackDrill(options: RollbackOptions, view: RunView): Promise<RollbackResult> {
+  const journalDir = options.journalDir ?? defaultJournalDir();
+  const runDir = refuseOnError(() => findRunDir(options.run, journalDir));
+  const { events, truncated } = refuseOnError(() => readJournal(runDir));
+  const { started, prior } = refuseOnError(() => priorRunOf(events));
+  const notes = truncated
+    ? ['the journal ends in a cut line (the run was killed while writing it): that event is left out']
+    : [];
+  const report = new ReportBuilder();
+  for (const event of events) report.handle(event);
+
+  const finished = events.findLast((event) => event.type === 'run.finished');
+  if (finished?.status === 'succeeded' && !options.force) {
+    throw new RunRefused(
+      `run ${started.runId} succeeded: its changes are what the drill was for, so nothing was rolled back ` +
+        '(--force undoes them anyway)',
+      ExitCode.failed,
+    );
+  }
+  const rolledBackBefore = events.some((event) => event.type === 'rollback.finished');
+  const pending = prior.changes.filter((change) => !prior.settled.includes(change.id));
+  if (rolledBackBefore && pending.length === 0) {
+    notes.push(`nothing left to roll back: every change of run ${started.runId} was already undone or settled`);
+    return { runDir, report: report.report, notes, exitCode: ExitCode.ok };
+  }
+
+  const copy = join(runDir, RUNBOOK_COPY);
+  if (!existsSync(copy)) throw new RunRefused(`${runDir} has no ${RUNBOOK_COPY}: not a run folder`, ExitCode.failed);
+  const source = readFileSync(copy, 'utf8');
+  if (sha256(source) !== started.runbookSha256) {
+    throw new RunRefused(
+      `${copy} is not the runbook the run ran: its sha256 differs from the journal's`,
+      ExitCode.failed,
+    );
+  }
+  const { runbook } = await loadRunbook(copy, started.params, {}, source);
+  const clusters = new Clusters({ ...options.connection, context: options.connection.context ?? started.context });
+  const journal = new Journal(runDir);
+  try {
+    const status = await rollBackRun(
+      {
+        runId: started.runId,
+        runbook,
+        file: started.file,
+        runbookSha256: started.runbookSha256,
+        params: started.params,
+        clusters,
+        interaction: automaticInteraction,
+        journal: journal.write,
+        handlers: [report.handle, view.handle],
+      },
+      prior,
+      'kubectl drill rollback',
+    );
+    writeReport(runDir, report.report);
+    return {
+      runDir,
+      report: report.report,
+      status,
+      notes,
+      exitCode: status === 'succeeded' ? ExitCode.ok : ExitCode.failed,
+    };
+  } finally {
+    journal.close();
+    await view.close();
+  }
+}
+
+function refuseOnError<T>(read: () => T): T {
+  try {
+    return read();
+  } catch (error) {
+    throw new RunRefused(error instanceof Error ? error.message : String(error), ExitCode.failed);
+  }
+}

@@ -1,0 +1,105 @@
+// A run's folder, `<journal-dir>/<run-id>/`: the journal, the runbook as it ran (and its hash),
+// and report.json. Everything `rollback` (and later `resume` and `report`) needs is read back from
+// here alone, so a folder copied to a colleague's machine works the same.
+//
+// A run killed while writing an event leaves a last line cut short; it is reported and left out,
+// since every event before it was flushed whole. A bad line anywhere else is a damaged journal.
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
+import type { Report } from '../report/model.ts';
+import type { RunEvent, RunStarted, UndoRecorded } from './events.ts';
+import type { PriorRun, RecordedChange } from './runner.ts';
+
+export const JOURNAL_FILE = 'journal.jsonl';
+export const RUNBOOK_COPY = 'runbook.yaml';
+export const REPORT_FILE = 'report.json';
+
+/** Stores the runbook's text beside the journal; returns its sha256 for run.started. */
+export function keepRunbook(source: string, runDir: string): string {
+  writeFileSync(join(runDir, RUNBOOK_COPY), source, { mode: 0o600 });
+  return sha256(source);
+}
+
+export function writeReport(runDir: string, report: Report): void {
+  writeFileSync(join(runDir, REPORT_FILE), `${JSON.stringify(report, null, 2)}\n`, { mode: 0o600 });
+}
+
+export function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/** A run id in the journal dir, or a path to a run folder. */
+export function findRunDir(idOrDir: string, journalDir: string): string {
+  const candidates = [
+    ...(isAbsolute(idOrDir) || idOrDir.includes('/') ? [resolve(idOrDir)] : []),
+    join(journalDir, idOrDir),
+  ];
+  const found = candidates.find((dir) => existsSync(join(dir, JOURNAL_FILE)));
+  if (found) return found;
+  const recent = listRuns(journalDir).slice(-3).reverse();
+  throw new Error(
+    `no run "${idOrDir}" in ${journalDir}` +
+      (recent.length > 0 ? ` (latest: ${recent.join(', ')})` : ' (it holds no runs)'),
+  );
+}
+
+/** Run ids in a journal dir, oldest first (ids begin with the runbook's name, so by folder time). */
+export function listRuns(journalDir: string): string[] {
+  if (!existsSync(journalDir)) return [];
+  return readdirSync(journalDir)
+    .filter((name) => existsSync(join(journalDir, name, JOURNAL_FILE)))
+    .map((name) => ({ name, time: statSync(join(journalDir, name)).mtimeMs }))
+    .sort((a, b) => a.time - b.time)
+    .map(({ name }) => name);
+}
+
+export interface JournalRead {
+  events: RunEvent[];
+  /** The last line was cut short (the run was killed while writing it) and left out. */
+  truncated: boolean;
+}
+
+export function readJournal(runDir: string): JournalRead {
+  const path = join(runDir, JOURNAL_FILE);
+  const lines = readFileSync(path, 'utf8').split('\n');
+  const complete = lines.pop() === '';
+  const events: RunEvent[] = [];
+  let truncated = !complete;
+  lines.forEach((line, index) => {
+    try {
+      events.push(JSON.parse(line) as RunEvent);
+    } catch {
+      if (index < lines.length - 1 || complete) {
+        throw new Error(`${path}:${index + 1}: not a journal event: the journal is damaged`);
+      }
+      truncated = true;
+    }
+  });
+  return { events, truncated };
+}
+
+/** What a rollback needs from a journal: the run's start, its steps' outputs and its recorded changes. */
+export function priorRunOf(events: readonly RunEvent[]): { started: RunStarted; prior: PriorRun } {
+  const started = events.find((event): event is RunStarted => event.type === 'run.started');
+  if (!started) throw new Error('the journal has no run.started event: nothing was run');
+  const outputs: PriorRun['outputs'] = {};
+  const changes: RecordedChange[] = [];
+  const settled: number[] = [];
+  let nextId = 1;
+  for (const event of events) {
+    if (event.type === 'step.finished' && event.phase === 'steps' && event.status === 'succeeded') {
+      outputs[event.step] = event.outputs ?? {};
+    } else if (event.type === 'undo.recorded') {
+      nextId = Math.max(nextId, event.id + 1);
+      if (event.phase === 'steps') changes.push(recordOf(event));
+    } else if (event.type === 'undo.finished' && event.result !== 'failed') {
+      settled.push(event.id);
+    }
+  }
+  return { started, prior: { startedAt: started.at, outputs, changes, settled, nextId } };
+}
+
+function recordOf(event: UndoRecorded): RecordedChange {
+  return { id: event.id, step: event.step, context: event.context, change: event.change };
+}
