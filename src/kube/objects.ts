@@ -10,6 +10,7 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import { parseAllDocuments, parseDocument, type YAMLError } from 'yaml';
 import { ROLLOUT_KINDS } from '../actions/rollout/kinds.ts';
 import { durationMs, formatDuration } from '../runbook/duration.ts';
+import { type RecordChange, recordedPatch } from './changes.ts';
 import type { Cluster } from './cluster.ts';
 import { type ApiObject, combineVerdicts, jobVerdict, MAX_OBJECTS_DESCRIBED, type Verdict } from './conditions.ts';
 import { isNotFound } from './errors.ts';
@@ -131,15 +132,22 @@ export async function serverSideApply(
   cluster: Cluster,
   object: ResolvedObject,
   body: unknown,
+  record: RecordChange,
   signal?: AbortSignal,
 ): Promise<{ created: boolean }> {
-  const response = await apiRequest(cluster, 'PATCH', object.path, {
-    query: { fieldManager: FIELD_MANAGER, force: 'true' },
-    contentType: cluster.lib.PatchStrategy.ServerSideApply,
-    body,
+  const { created } = await recordedPatch(
+    cluster,
+    object,
+    object.path,
+    {
+      query: { fieldManager: FIELD_MANAGER, force: 'true' },
+      contentType: cluster.lib.PatchStrategy.ServerSideApply,
+      body,
+    },
+    record,
     signal,
-  });
-  return { created: response.status === 201 };
+  );
+  return { created };
 }
 
 // ---------------------------------------------------------------------------------------------

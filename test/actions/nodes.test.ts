@@ -18,7 +18,7 @@ async function unschedulable(selector: string): Promise<boolean[]> {
 
 async function uncordonAll(): Promise<void> {
   for (const node of (await core.listNode()).items) {
-    if (node.spec?.unschedulable) await runAction(uncordon, { nodes: [node.metadata?.name] });
+    if (node.spec?.unschedulable) await runAction(uncordon, { nodes: [node.metadata?.name], all: true });
   }
 }
 
@@ -57,10 +57,42 @@ describe('nodes.cordon and nodes.uncordon', () => {
     assert.equal((first.outputs.nodes as string[]).length, 4);
     assert.deepEqual(await unschedulable(selector), [true, true, true, true]);
     assert.deepEqual(await unschedulable('topology.kubernetes.io/region=eu-west'), [false, false, false, false]);
+    // Each cordon was journaled before it was made: the node, its uid, the field before and after.
+    assert.equal(first.recorded.changes.length, 4);
+    for (const change of first.recorded.changes) {
+      assert.equal(change.type, 'fields');
+      if (change.type !== 'fields') continue;
+      assert.equal(change.object.kind, 'Node');
+      assert.ok(change.object.uid);
+      assert.deepEqual(change.fields, [{ path: '/spec/unschedulable', before: null, after: true }]);
+    }
     const again = await runAction(cordon, { selector });
     assert.equal(again.recorded.progress.filter((p) => p.message.startsWith('already cordoned')).length, 4);
-    await runAction(uncordon, { selector });
+    assert.deepEqual(again.recorded.changes, [], 'nothing changed, nothing recorded');
+    const undone = await runAction(uncordon, { selector }, { earlierChanges: first.recorded.changes });
     assert.deepEqual(await unschedulable(selector), [false, false, false, false]);
+    assert.equal(undone.recorded.changes.length, 4);
+  });
+
+  test('uncordon leaves a node that was cordoned before the run cordoned, unless all: true', async () => {
+    const selector = 'topology.kubernetes.io/zone=us-east-b';
+    const [before, other] = (await core.listNode({ labelSelector: selector })).items.map((n) => n.metadata?.name ?? '');
+    await runAction(cordon, { nodes: [before] });
+    const run = await runAction(cordon, { selector });
+    assert.deepEqual(run.outputs.changed, [other]);
+    const uncordoned = await runAction(uncordon, { selector }, { earlierChanges: run.recorded.changes });
+    assert.deepEqual(uncordoned.outputs.changed, [other]);
+    assert.ok(uncordoned.recorded.progress.some((p) => p.message.startsWith(`left ${before} cordoned`)));
+    const after = await core.listNode({ labelSelector: selector });
+    assert.deepEqual(
+      after.items.map((n) => [n.metadata?.name, n.spec?.unschedulable ?? false]),
+      [
+        [before, true],
+        [other, false],
+      ],
+    );
+    await runAction(uncordon, { selector, all: true });
+    assert.deepEqual(await unschedulable(selector), [false, false]);
   });
 
   test('a selector matching most of the cluster is refused unless allowAll', async () => {
@@ -74,7 +106,11 @@ describe('nodes.cordon and nodes.uncordon', () => {
     );
     const wide = await runAction(cordon, { selector: 'kubernetes.io/os=linux', allowAll: true });
     assert.equal((wide.outputs.nodes as string[]).length, 12);
-    await runAction(uncordon, { selector: 'kubernetes.io/os=linux', allowAll: true });
+    await runAction(
+      uncordon,
+      { selector: 'kubernetes.io/os=linux', allowAll: true },
+      { earlierChanges: wide.recorded.changes },
+    );
   });
 
   test('a selector matching no node is an error', async () => {

@@ -47,6 +47,12 @@ export default defineAction({
     }),
   execute: async (input, context) => {
     const limitMs = optionalDurationMs(input.timeout) ?? context.timeoutMs;
+    // Only the step names the command here: its text may carry values not meant for the journal.
+    context.record({
+      type: 'irreversible',
+      what: `step "${context.step.id}" ran a shell command: what it changed is not known to the drill`,
+      objects: [],
+    });
     const result = await run(input.command, input.env ?? {}, limitMs, context.signal);
     if (result.stopped === 'abort') context.signal.throwIfAborted();
     const stderr = lastLines(result.stderr, ERROR_TAIL_LINES);

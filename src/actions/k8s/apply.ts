@@ -91,7 +91,7 @@ export default defineAction({
     const objects = await manifestObjects(cluster, input, await manifestText(input, context.runbookDir));
     for (const { object, body } of objects) {
       try {
-        const { created } = await serverSideApply(cluster, object, body, context.signal);
+        const { created } = await serverSideApply(cluster, object, body, context.record, context.signal);
         context.progress(`${created ? 'created' : 'configured'} ${describeObject(object)}`, {
           object: objectKey(object),
           created,

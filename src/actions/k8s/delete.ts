@@ -74,6 +74,13 @@ export default defineAction({
       return { outputs: {} };
     }
     const uid = current.metadata?.uid ?? '';
+    context.record({
+      type: 'irreversible',
+      what: `delete ${what}`,
+      objects: [
+        { apiVersion: object.apiVersion, kind: object.kind, namespace: object.namespace, name: object.name, uid },
+      ],
+    });
     try {
       // Background propagation, as kubectl's default; the UID precondition makes sure that the
       // object deleted is the one just read, not a replacement created under the same name since.

@@ -1,6 +1,7 @@
 import Type, { type Static } from 'typebox';
 import type { Permission } from '../../kube/access.ts';
 import type { Cluster } from '../../kube/cluster.ts';
+import { recordedPatch } from '../../kube/changes.ts';
 import { apiErrorMessage } from '../../kube/errors.ts';
 import {
   apiRequest,
@@ -78,11 +79,19 @@ export default defineAction({
     const object = await resolveObject(cluster, input, cluster.namespace);
     const type = input.type ?? 'strategic';
     const body = patchBody(input.patch, type);
-    const patched = await sendPatch(cluster, object, type, body, {}, context.signal).catch((error: unknown) => {
+    const contentType = cluster.lib.PatchStrategy[STRATEGIES[type]];
+    const patched = await recordedPatch(
+      cluster,
+      object,
+      object.path,
+      { contentType, body },
+      context.record,
+      context.signal,
+    ).catch((error: unknown) => {
       context.signal.throwIfAborted();
       throw new Error(`patching ${describeObject(object)}: ${apiErrorMessage(error)}`, { cause: error });
     });
-    const resourceVersion = patched.metadata?.resourceVersion;
+    const resourceVersion = patched.object.metadata?.resourceVersion;
     context.progress(`patched ${describeObject(object)}`, { resourceVersion });
     return { outputs: { resourceVersion } };
   },
@@ -94,10 +103,9 @@ async function sendPatch(
   type: PatchType,
   body: unknown,
   query: Record<string, string>,
-  signal?: AbortSignal,
 ) {
   const contentType = cluster.lib.PatchStrategy[STRATEGIES[type]];
-  return (await apiRequest(cluster, 'PATCH', object.path, { query, contentType, body, signal })).object;
+  return (await apiRequest(cluster, 'PATCH', object.path, { query, contentType, body })).object;
 }
 
 /** The patch as data: a string is read as YAML (so JSON too); its shape must suit the patch type. */

@@ -1,0 +1,94 @@
+// Undo records against the real API server: a change is put back only where the object still
+// holds the value the drill set; as-before is left; anything else is a conflict, never overwritten.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import apply from '../../src/actions/k8s/apply.ts';
+import patch from '../../src/actions/k8s/patch.ts';
+import cordon from '../../src/actions/nodes/cordon.ts';
+import { type Change, undoChange } from '../../src/kube/changes.ts';
+import { runAction } from '../support/actions.ts';
+import { admin, core, testNamespace } from '../support/sandbox.ts';
+
+const configMap = (namespace: string, name: string, data: Record<string, string>) =>
+  `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ${name}, namespace: ${namespace}}\ndata: ${JSON.stringify(data)}\n`;
+
+async function readData(namespace: string, name: string): Promise<Record<string, string> | undefined> {
+  try {
+    return (await core.readNamespacedConfigMap({ namespace, name })).data;
+  } catch {
+    return undefined;
+  }
+}
+
+describe('undoing recorded changes', () => {
+  test('a cordon is undone once; the second undo finds it as before', async () => {
+    const cordoned = await runAction(cordon, { nodes: ['ap-south-a-1'] });
+    const [change] = cordoned.recorded.changes;
+    assert.ok(change);
+    const first = await undoChange(admin, change);
+    assert.equal(first.result, 'restored');
+    assert.equal((await core.readNode({ name: 'ap-south-a-1' })).spec?.unschedulable, undefined);
+    const second = await undoChange(admin, change);
+    assert.equal(second.result, 'unchanged');
+    assert.match(second.lines[0] ?? '', /already \(absent\)/);
+  });
+
+  test('a field someone changed since is a conflict: reported with both values and left alone', async () => {
+    const namespace = await testNamespace('undo-conflict');
+    await runAction(apply, { manifest: configMap(namespace, 'flags', { mode: 'normal', color: 'blue' }) });
+    const patched = await runAction(patch, {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      name: 'flags',
+      namespace,
+      type: 'merge',
+      patch: { data: { mode: 'degraded', color: 'red' } },
+    });
+    const [change] = patched.recorded.changes;
+    assert.equal(change?.type, 'fields');
+    assert.deepEqual(change.type === 'fields' && change.fields, [
+      { path: '/data/color', before: 'blue', after: 'red' },
+      { path: '/data/mode', before: 'normal', after: 'degraded' },
+    ]);
+    // Someone else acts on the incident in the meantime.
+    await core.patchNamespacedConfigMap(
+      { namespace, name: 'flags', body: { data: { mode: 'maintenance' } } },
+      admin.lib.setHeaderOptions('Content-Type', admin.lib.PatchStrategy.MergePatch),
+    );
+    const outcome = await undoChange(admin, change);
+    assert.equal(outcome.result, 'conflict');
+    assert.ok(outcome.lines.some((l) => /\/data\/mode: CONFLICT, now "maintenance", the drill set "degraded"/.test(l)));
+    assert.deepEqual(await readData(namespace, 'flags'), { mode: 'maintenance', color: 'blue' });
+  });
+
+  test('an object the drill created is deleted; one created again under its name is left alone', async () => {
+    const namespace = await testNamespace('undo-created');
+    const applied = await runAction(apply, { manifest: configMap(namespace, 'made', { a: '1' }) });
+    const [created] = applied.recorded.changes;
+    assert.equal(created?.type, 'created');
+    assert.equal((await undoChange(admin, created)).result, 'restored');
+    assert.equal(await readData(namespace, 'made'), undefined);
+    assert.equal((await undoChange(admin, created)).result, 'unchanged');
+
+    const again = await runAction(apply, { manifest: configMap(namespace, 'made', { a: '2' }) });
+    const [recreated] = again.recorded.changes;
+    assert.ok(recreated);
+    const uid = (await core.readNamespacedConfigMap({ namespace, name: 'made' })).metadata?.uid;
+    const older: Change =
+      recreated.type === 'created' ? { ...recreated, object: { ...recreated.object, uid: 'not-it' } } : recreated;
+    assert.equal((await undoChange(admin, older)).result, 'conflict');
+    assert.equal((await core.readNamespacedConfigMap({ namespace, name: 'made' })).metadata?.uid, uid);
+  });
+
+  test('an apply that changes an existing object records the fields it changed, and undo puts them back', async () => {
+    const namespace = await testNamespace('undo-apply');
+    await core.createNamespacedConfigMap({ namespace, body: { metadata: { name: 'cfg' }, data: { a: '1' } } });
+    const applied = await runAction(apply, { manifest: configMap(namespace, 'cfg', { a: '2', b: 'new' }) });
+    const [change] = applied.recorded.changes;
+    assert.equal(change?.type, 'fields');
+    const paths = change.type === 'fields' ? change.fields.map((f) => f.path) : [];
+    assert.ok(paths.includes('/data/a') && paths.includes('/data/b'), paths.join(', '));
+    assert.equal((await undoChange(admin, change)).result, 'restored');
+    assert.deepEqual(await readData(namespace, 'cfg'), { a: '1' });
+  });
+});
