@@ -72,6 +72,14 @@ export async function rollbackDrill(options: RollbackOptions, view: RunView): Pr
   const { runbook } = await loadRunbook(copy, started.params, {}, source);
   const clusters = new Clusters({ ...options.connection, context: options.connection.context ?? started.context });
   const journal = new Journal(runDir);
+  if (journal.cutBytes > 0) {
+    journal.write({
+      type: 'run.progress',
+      message: `kubectl drill rollback removed the journal's last line, cut short (${journal.cutBytes} bytes) by the kill`,
+      at: new Date().toISOString(),
+      t: Date.now() - Date.parse(started.at),
+    });
+  }
   try {
     const status = await rollBackRun(
       {

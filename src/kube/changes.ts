@@ -310,7 +310,7 @@ export async function undoChange(cluster: Cluster, change: Change, signal?: Abor
       const now = valueAtPointer(live, field.path);
       if (isDeepStrictEqual(now, field.after)) {
         moves.push({ path: field.path, from: field.after, to: field.before });
-        lines.push(`${what} ${field.path}: ${show(field.after)} -> ${show(field.before)} (restored)`);
+        lines.push(`${what} ${field.path}: ${show(field.after)} -> ${show(field.before)}`);
       } else if (isDeepStrictEqual(now, field.before)) {
         lines.push(`${what} ${field.path}: already ${show(field.before)}`);
       } else {
