@@ -9,7 +9,7 @@
 import type { Cluster } from '../cluster.ts';
 import { apiErrorMessage, isConflict } from '../errors.ts';
 import { apiRequest, describeObject, getObject, type ResolvedObject, resolveObject } from '../objects.ts';
-import type { JsonPatchOperation } from './json-patch.ts';
+import { formatPointer, type JsonPatchOperation } from './json-patch.ts';
 
 export const GATEWAY_API_VERSION = 'gateway.networking.k8s.io/v1';
 
@@ -44,7 +44,7 @@ interface BackendRef {
 
 /** The annotation of a drained route holding its weights from before the drain. */
 export const RECORD_ANNOTATION = 'drill.dev/traffic-restore';
-const RECORD_PATH = `/metadata/annotations/${RECORD_ANNOTATION.replace('/', '~1')}`;
+const RECORD_PATH = formatPointer(['metadata', 'annotations', RECORD_ANNOTATION]);
 
 interface RouteObject {
   metadata?: { resourceVersion?: string; annotations?: Record<string, string> };
