@@ -13,7 +13,7 @@
 // field already holding its value before is left; anything else is a conflict, reported and left.
 import { isDeepStrictEqual } from 'node:util';
 import type { Cluster } from './cluster.ts';
-import { apiErrorMessage, apiStatusCode, isNotFound } from './errors.ts';
+import { apiErrorMessage, isConflict, isInvalid, isNotFound } from './errors.ts';
 import type { ApiObject } from './conditions.ts';
 import { apiRequest } from './objects.ts';
 import { collectionPath } from './watch.ts';
@@ -45,6 +45,23 @@ export type Change =
 
 /** Called with each change before it is made; it must have stored the change when it returns. */
 export type RecordChange = (change: Change) => void;
+
+/** What a function that writes needs: when to stop, and where each change is recorded first. */
+export interface WriteContext {
+  readonly signal: AbortSignal;
+  readonly record: RecordChange;
+}
+
+/** Records what `after` (a patch's result, computed before sending it) changes of `live`. */
+export function recordEffect(
+  identity: { apiVersion: string; kind: string },
+  live: LiveObject,
+  after: unknown,
+  record: RecordChange,
+): void {
+  const fields = diffFields(live, after);
+  if (fields.length > 0) record({ type: 'fields', object: changedObject(live, identity), fields });
+}
 
 export type UndoResult = 'restored' | 'unchanged' | 'conflict' | 'irreversible';
 
@@ -215,9 +232,8 @@ function sendJsonPatch(cluster: Cluster, path: string, operations: PatchOperatio
 }
 
 /** The server refused a patch's `test` (422) or a precondition (409): the object moved under us. */
-function objectMoved(error: unknown): boolean {
-  const code = apiStatusCode(error);
-  return code === 422 || code === 409;
+export function objectMoved(error: unknown): boolean {
+  return isInvalid(error) || isConflict(error);
 }
 
 /**

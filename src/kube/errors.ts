@@ -12,6 +12,11 @@ export function isNotFound(error: unknown): boolean {
   return apiStatusCode(error) === 404;
 }
 
+/** 422: the request was refused as invalid, as a JSON Patch whose `test` failed is. */
+export function isInvalid(error: unknown): boolean {
+  return apiStatusCode(error) === 422;
+}
+
 export function isConflict(error: unknown): boolean {
   return apiStatusCode(error) === 409;
 }

@@ -5,7 +5,7 @@
  * `patternErrorMessage` is the JSON Schema extension understood by VS Code and yaml-language-server;
  * the validator uses it too, so editors and `kubectl drill validate` say the same thing.
  */
-import Type, { type TSchemaOptions } from 'typebox';
+import Type, { type Static, type TSchema, type TSchemaOptions } from 'typebox';
 import { DURATION_PATTERN, POSITIVE_DURATION_PATTERN } from './duration.ts';
 
 export const DNS_LABEL_PATTERN = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$';
@@ -92,3 +92,13 @@ export function workloadInputs<Kinds extends string>(kinds: readonly Kinds[]) {
 /** `timeout` of an action that waits for something. */
 export const WaitTimeout = (what: string) =>
   Type.Optional(Duration({ description: `How long to wait for ${what}; defaults to the step's timeout.` }));
+
+/**
+ * The default a property's schema declares. A step's inputs reach `plan` and `execute` with their
+ * defaults filled in, but `permissions` sees them before that; code that needs a default reads it
+ * here, so the schema stays the one place it is written.
+ */
+export function defaultOf<Schema extends TSchema>(schema: Schema): Exclude<Static<Schema>, undefined> {
+  if (!('default' in schema)) throw new Error(`the schema ${JSON.stringify(schema)} declares no default`);
+  return schema.default as Exclude<Static<Schema>, undefined>;
+}

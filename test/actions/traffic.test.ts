@@ -309,6 +309,37 @@ describe('traffic.drain and traffic.restore', { concurrency: false }, () => {
     assert.deepEqual(after.data, before.data);
     assert.deepEqual(after.metadata?.annotations, before.metadata?.annotations);
   });
+  test('patch drain with a computed reverse JSON patch; restore puts the object back exactly', async () => {
+    const namespace = await testNamespace('t-traffic-json');
+    await core.createNamespacedConfigMap({
+      namespace,
+      body: {
+        metadata: { name: 'gslb', annotations: { keep: 'me', owner: 'dns' } },
+        data: { 'eu-west': '50', 'us-east': '50' },
+      },
+    });
+    const before = await core.readNamespacedConfigMap({ namespace, name: 'gslb' });
+    const result = await runAction(drain, {
+      strategy: 'patch',
+      namespace,
+      target: { apiVersion: 'v1', kind: 'ConfigMap', name: 'gslb' },
+      type: 'json',
+      patch: [
+        { op: 'test', path: '/data/eu-west', value: '50' },
+        { op: 'replace', path: '/data/eu-west', value: '0' },
+        { op: 'add', path: '/data/drained', value: 'eu-west' },
+        { op: 'remove', path: '/metadata/annotations/keep' },
+      ],
+    });
+    const patched = await core.readNamespacedConfigMap({ namespace, name: 'gslb' });
+    assert.deepEqual(patched.data, { 'eu-west': '0', 'us-east': '50', drained: 'eu-west' });
+    assert.equal(patched.metadata?.annotations?.keep, undefined);
+    await runAction(restore, { restore: result.outputs.restore });
+    const after = await core.readNamespacedConfigMap({ namespace, name: 'gslb' });
+    assert.deepEqual(after.data, before.data);
+    assert.deepEqual(after.metadata?.annotations, before.metadata?.annotations);
+  });
+
   test('http measure: a GSLB-style patch drain, measured by which region answers a URL', async () => {
     const namespace = await testNamespace('t-traffic-http');
     await core.createNamespacedConfigMap({

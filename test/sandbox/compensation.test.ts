@@ -57,7 +57,9 @@ describe('undoing recorded changes', () => {
     );
     const outcome = await undoChange(admin, change);
     assert.equal(outcome.result, 'conflict');
-    assert.ok(outcome.lines.some((l) => /\/data\/mode: CONFLICT, now "maintenance", the drill set "degraded"/.test(l)));
+    assert.ok(
+      outcome.lines.some((l) => l.includes('/data/mode: CONFLICT, now "maintenance", the drill set "degraded"')),
+    );
     assert.deepEqual(await readData(namespace, 'flags'), { mode: 'maintenance', color: 'blue' });
   });
 

@@ -256,7 +256,7 @@ describe('reverse patches', () => {
     });
   });
 
-  it('undo a JSON patch, operation by operation', () => {
+  it('undo a JSON patch: the diff from the patched object back to the object', () => {
     const patch = [
       { op: 'replace' as const, path: '/data/w', value: '0' },
       { op: 'add' as const, path: '/data/list/1', value: 9 },

@@ -6,10 +6,11 @@
 // The recorded weights also go into an annotation of the route, in the same patch, so that a
 // restore given only the drain's inputs (a rollback after the drain step failed, another run) finds
 // them; restore removes it. A route drained again keeps its first record: its weights are 0 by then.
+import { type LiveObject, objectMoved, recordEffect, type WriteContext } from '../changes.ts';
 import type { Cluster } from '../cluster.ts';
-import { apiErrorMessage, isConflict } from '../errors.ts';
+import { apiErrorMessage } from '../errors.ts';
 import { apiRequest, describeObject, getObject, type ResolvedObject, resolveObject } from '../objects.ts';
-import type { JsonPatchOperation } from './json-patch.ts';
+import { applyJsonPatch, formatPointer, type JsonPatchOperation } from './json-patch.ts';
 
 export const GATEWAY_API_VERSION = 'gateway.networking.k8s.io/v1';
 
@@ -44,10 +45,10 @@ interface BackendRef {
 
 /** The annotation of a drained route holding its weights from before the drain. */
 export const RECORD_ANNOTATION = 'drill.dev/traffic-restore';
-const RECORD_PATH = `/metadata/annotations/${RECORD_ANNOTATION.replace('/', '~1')}`;
+const RECORD_PATH = formatPointer(['metadata', 'annotations', RECORD_ANNOTATION]);
 
-interface RouteObject {
-  metadata?: { resourceVersion?: string; annotations?: Record<string, string> };
+interface RouteObject extends LiveObject {
+  metadata?: LiveObject['metadata'] & { resourceVersion?: string; annotations?: Record<string, string> };
   spec?: { rules?: { backendRefs?: BackendRef[] }[] };
 }
 
@@ -215,7 +216,7 @@ export async function planGatewayDrain(cluster: Cluster, options: GatewayDrainOp
 export async function drainGateway(
   cluster: Cluster,
   options: GatewayDrainOptions,
-  signal: AbortSignal,
+  writes: WriteContext,
 ): Promise<GatewayRestore> {
   const backends = await regionBackends(cluster, options);
   if (backends.size === 0) {
@@ -225,7 +226,7 @@ export async function drainGateway(
   }
   const restore: GatewayRestore = { strategy: 'gateway', routes: [] };
   for (const name of options.routes) {
-    const weights = await patchRoute(cluster, options, name, signal, (route) => {
+    const weights = await patchRoute(cluster, options, name, writes, (route) => {
       const found = regionWeights(route, options.namespace, backends);
       if (found.length === 0) throw new Error(`has no backendRef to ${[...backends].join(', ')}`);
       return { patch: drainPatch(route, found), result: weightsBeforeDrain(route, found) };
@@ -239,11 +240,11 @@ export async function drainGateway(
 export async function restoreGateway(
   cluster: Cluster,
   restore: GatewayRestore,
-  signal: AbortSignal,
+  writes: WriteContext,
 ): Promise<string[]> {
   const restored: string[] = [];
   for (const route of restore.routes) {
-    await patchRoute(cluster, route, route.name, signal, (object) => ({
+    await patchRoute(cluster, route, route.name, writes, (object) => ({
       patch: restorePatch(object, route.weights),
       result: undefined,
     }));
@@ -256,12 +257,12 @@ export async function restoreGateway(
 export async function restoreGatewayFromRoutes(
   cluster: Cluster,
   options: GatewayDrainOptions,
-  signal: AbortSignal,
+  writes: WriteContext,
 ): Promise<string[]> {
   const backends = await regionBackends(cluster, options);
   const restored: string[] = [];
   for (const name of options.routes) {
-    const weights = await patchRoute(cluster, options, name, signal, (route) => {
+    const weights = await patchRoute(cluster, options, name, writes, (route) => {
       const recorded = weightsBeforeDrain(route, regionWeights(route, options.namespace, backends)).filter(
         (w) => recordedWeights(route)?.some((r) => sameRef(r, w)) ?? false,
       );
@@ -309,12 +310,15 @@ async function readRoute(
 
 const MAX_ATTEMPTS = 5;
 
-/** Reads the route, builds a patch from it and sends it; a route that changed in between is read again. */
+/**
+ * Reads the route, builds a patch from it, records what it changes and sends it; a route that
+ * changed in between is read again.
+ */
 async function patchRoute<R>(
   cluster: Cluster,
   options: Pick<GatewayDrainOptions, 'apiVersion' | 'kind' | 'namespace'>,
   name: string,
-  signal: AbortSignal,
+  { signal, record }: WriteContext,
   build: (route: RouteObject) => { patch: JsonPatchOperation[]; result: R },
 ): Promise<R> {
   for (let attempt = 1; ; attempt++) {
@@ -327,6 +331,7 @@ async function patchRoute<R>(
         cause: error,
       });
     }
+    recordEffect(object, route, applyJsonPatch(route, built.patch), record);
     try {
       await apiRequest(cluster, 'PATCH', object.path, {
         contentType: cluster.lib.PatchStrategy.JsonPatch,
@@ -337,8 +342,7 @@ async function patchRoute<R>(
     } catch (error) {
       signal.throwIfAborted();
       // A failed `test` is 422 (Invalid) for JSON patches; a lost race on resourceVersion can be 409.
-      const changed = isConflict(error) || /test/i.test(apiErrorMessage(error));
-      if (!changed || attempt >= MAX_ATTEMPTS) {
+      if (!objectMoved(error) || attempt >= MAX_ATTEMPTS) {
         throw new Error(`patching ${describeObject(object)}: ${apiErrorMessage(error)}`, { cause: error });
       }
     }

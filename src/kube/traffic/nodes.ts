@@ -1,7 +1,7 @@
 // The `nodes` strategy: cordon and drain the region's nodes with nodes.drain's semantics. Restore
 // uncordons the nodes the drain cordoned (not those that were cordoned before it); evicted pods are
 // not put back: their controllers have already replaced them elsewhere.
-import type { RecordChange } from '../changes.ts';
+import type { RecordChange, WriteContext } from '../changes.ts';
 import type { Cluster } from '../cluster.ts';
 import { drainNodes } from '../drain.ts';
 import { nodeName, selectNodes, setUnschedulable } from '../nodes.ts';
@@ -44,7 +44,11 @@ export async function drainRegionNodes(cluster: Cluster, options: NodesDrainOpti
   return { strategy: 'nodes', cordoned, evictedPods: result.evictedPods };
 }
 
-export async function restoreNodes(cluster: Cluster, restore: NodesRestore, record: RecordChange): Promise<string[]> {
+export async function restoreNodes(
+  cluster: Cluster,
+  restore: NodesRestore,
+  { record }: WriteContext,
+): Promise<string[]> {
   const wanted = new Set(restore.cordoned);
   const nodes = (await cluster.core.listNode()).items.filter((n) => wanted.has(nodeName(n)));
   const missing = restore.cordoned.filter((name) => !nodes.some((n) => nodeName(n) === name));

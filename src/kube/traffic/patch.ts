@@ -1,9 +1,17 @@
 // The `patch` strategy: any JSON or merge patch of any object (external-dns weights, an Istio
 // VirtualService, a GSLB's custom resource), with the patch that undoes it: the runbook's, or one
 // computed from the object as it was just before the patch.
+import { recordedPatch, type WriteContext } from '../changes.ts';
 import type { Cluster } from '../cluster.ts';
 import { apiErrorMessage } from '../errors.ts';
-import { apiRequest, describeObject, getObject, type ObjectReference, parseYaml, resolveObject } from '../objects.ts';
+import {
+  describeObject,
+  getObject,
+  type ObjectReference,
+  parseYaml,
+  type ResolvedObject,
+  resolveObject,
+} from '../objects.ts';
 import { type JsonPatchOperation, reverseJsonPatch, reverseMergePatch } from './json-patch.ts';
 
 export type PatchType = 'json' | 'merge';
@@ -46,7 +54,7 @@ export interface PatchDrainOptions {
 export async function drainByPatch(
   cluster: Cluster,
   options: PatchDrainOptions,
-  signal: AbortSignal,
+  writes: WriteContext,
 ): Promise<PatchRestore> {
   const object = await resolveObject(cluster, options.target, options.namespace);
   const patch = patchBody(options.patch, options.type, 'the patch');
@@ -56,27 +64,28 @@ export async function drainByPatch(
     options.reversePatch === undefined
       ? reversePatchOf(before, options.type, patch)
       : patchBody(options.reversePatch, options.type, 'the reverse patch');
-  await sendPatch(cluster, object, options.type, patch, signal);
+  await sendPatch(cluster, object, options.type, patch, writes);
   const { path: _, ...target } = object;
   return { strategy: 'patch', target, type: options.type, patch: reverse };
 }
 
-export async function restorePatch(cluster: Cluster, restore: PatchRestore, signal: AbortSignal): Promise<string[]> {
+export async function restorePatch(cluster: Cluster, restore: PatchRestore, writes: WriteContext): Promise<string[]> {
   const object = await resolveObject(cluster, restore.target, restore.target.namespace ?? '');
-  await sendPatch(cluster, object, restore.type, restore.patch, signal);
+  await sendPatch(cluster, object, restore.type, restore.patch, writes);
   return [`patched ${describeObject(object)} back`];
 }
 
+/** Any object, any patch: its effect is recorded from the server's dry run of it. */
 async function sendPatch(
   cluster: Cluster,
-  object: { path: string; kind: string; name: string; namespace?: string },
+  object: ResolvedObject,
   type: PatchType,
   body: unknown,
-  signal: AbortSignal,
+  { signal, record }: WriteContext,
 ): Promise<void> {
   const contentType = type === 'json' ? cluster.lib.PatchStrategy.JsonPatch : cluster.lib.PatchStrategy.MergePatch;
   try {
-    await apiRequest(cluster, 'PATCH', object.path, { contentType, body, signal });
+    await recordedPatch(cluster, object, object.path, { contentType, body }, record, signal);
   } catch (error) {
     signal.throwIfAborted();
     throw new Error(`patching ${describeObject(object)}: ${apiErrorMessage(error)}`, { cause: error });

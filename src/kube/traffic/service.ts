@@ -3,8 +3,9 @@
 // on (`label`). Both record what they changed (replicas, label values), and restore puts exactly
 // that back.
 import type { V1Pod } from '@kubernetes/client-node';
+import { type WriteContext, writeFields } from '../changes.ts';
 import type { Cluster } from '../cluster.ts';
-import { apiErrorMessage, isNotFound } from '../errors.ts';
+import { apiErrorMessage, isInvalid, isNotFound } from '../errors.ts';
 import { apiRequest } from '../objects.ts';
 import { formatPointer } from './json-patch.ts';
 
@@ -28,7 +29,14 @@ export interface RelabelledPod {
 
 export type ServiceRestore =
   | { strategy: 'service'; method: 'scale'; workloads: ScaledWorkload[] }
-  | { strategy: 'service'; method: 'label'; label: string; pods: RelabelledPod[] };
+  | {
+      strategy: 'service';
+      method: 'label';
+      label: string;
+      /** The value the drain set (null: removed); records from before it was kept say nothing. */
+      drainedValue?: string | null;
+      pods: RelabelledPod[];
+    };
 
 const RESOURCES: Record<WorkloadKind, string> = { Deployment: 'deployments', StatefulSet: 'statefulsets' };
 
@@ -86,14 +94,12 @@ export async function setReplicas(
   cluster: Cluster,
   workload: Pick<ScaledWorkload, 'kind' | 'namespace' | 'name'>,
   replicas: number,
-  signal: AbortSignal,
+  { signal, record }: WriteContext,
 ): Promise<void> {
   try {
-    await apiRequest(cluster, 'PATCH', scalePath(workload), {
-      contentType: cluster.lib.PatchStrategy.MergePatch,
-      body: { spec: { replicas } },
-      signal,
-    });
+    const { object: scale } = await apiRequest(cluster, 'GET', scalePath(workload), { signal });
+    const identity = { apiVersion: 'apps/v1', kind: workload.kind, subresource: 'scale' as const };
+    await writeFields(cluster, identity, scale, [{ path: '/spec/replicas', value: replicas }], record, signal);
   } catch (error) {
     signal.throwIfAborted();
     throw new Error(
@@ -108,10 +114,10 @@ export async function setReplicas(
 export async function drainByScale(
   cluster: Cluster,
   options: ScaleDrainOptions,
-  signal: AbortSignal,
+  writes: WriteContext,
 ): Promise<ServiceRestore> {
   const workloads = await regionWorkloads(cluster, options);
-  for (const workload of workloads) await setReplicas(cluster, workload, 0, signal);
+  for (const workload of workloads) await setReplicas(cluster, workload, 0, writes);
   return { strategy: 'service', method: 'scale', workloads };
 }
 
@@ -146,8 +152,7 @@ export async function regionPods(cluster: Cluster, options: LabelDrainOptions): 
   return pods.items.filter((p) => regionNodes.has(p.spec?.nodeName) && !p.metadata?.deletionTimestamp);
 }
 
-function labelPatch(label: string, value: string | null, uid: string) {
-  const path = `/metadata/labels${formatPointer([label])}`;
+function labelPatch(path: string, value: string | null, uid: string) {
   return [
     // The pod must be the one recorded, not a new pod that reuses its name.
     { op: 'test', path: '/metadata/uid', value: uid },
@@ -157,24 +162,31 @@ function labelPatch(label: string, value: string | null, uid: string) {
   ];
 }
 
+/** Sets (or, with null, removes) a pod's label, recording the label's value `from` and `value` first. */
 async function setLabel(
   cluster: Cluster,
   pod: RelabelledPod,
   label: string,
-  value: string | null,
-  signal: AbortSignal,
+  change: { from: string | null; to: string | null },
+  { signal, record }: WriteContext,
 ): Promise<boolean> {
+  const path = `/metadata/labels${formatPointer([label])}`;
+  record({
+    type: 'fields',
+    object: { apiVersion: 'v1', kind: 'Pod', namespace: pod.namespace, name: pod.name, uid: pod.uid },
+    fields: [{ path, before: change.from, after: change.to }],
+  });
   try {
     await apiRequest(cluster, 'PATCH', `/api/v1/namespaces/${pod.namespace}/pods/${pod.name}`, {
       contentType: cluster.lib.PatchStrategy.JsonPatch,
-      body: labelPatch(label, value, pod.uid),
+      body: labelPatch(path, change.to, pod.uid),
       signal,
     });
     return true;
   } catch (error) {
     signal.throwIfAborted();
-    // A pod that is gone (or replaced) is no longer in the Service as recorded: nothing to undo.
-    if (isNotFound(error) || /test/i.test(apiErrorMessage(error))) return false;
+    // A pod that is gone (or replaced: its uid `test` fails) is no longer in the Service as recorded.
+    if (isNotFound(error) || isInvalid(error)) return false;
     throw new Error(`labelling pod ${pod.namespace}/${pod.name}: ${apiErrorMessage(error)}`, { cause: error });
   }
 }
@@ -182,7 +194,7 @@ async function setLabel(
 export async function drainByLabel(
   cluster: Cluster,
   options: LabelDrainOptions,
-  signal: AbortSignal,
+  writes: WriteContext,
 ): Promise<ServiceRestore> {
   const pods = await regionPods(cluster, options);
   if (pods.length === 0)
@@ -195,26 +207,29 @@ export async function drainByLabel(
       uid: pod.metadata?.uid ?? '',
       value: pod.metadata?.labels?.[options.label] ?? null,
     };
-    if (await setLabel(cluster, record, options.label, options.drainedValue ?? null, signal)) changed.push(record);
+    const to = options.drainedValue ?? null;
+    if (await setLabel(cluster, record, options.label, { from: record.value, to }, writes)) changed.push(record);
   }
-  return { strategy: 'service', method: 'label', label: options.label, pods: changed };
+  const drainedValue = options.drainedValue ?? null;
+  return { strategy: 'service', method: 'label', label: options.label, drainedValue, pods: changed };
 }
 
 export async function restoreService(
   cluster: Cluster,
   restore: ServiceRestore,
-  signal: AbortSignal,
+  writes: WriteContext,
 ): Promise<string[]> {
   const done: string[] = [];
   if (restore.method === 'scale') {
     for (const workload of restore.workloads) {
-      await setReplicas(cluster, workload, workload.replicas, signal);
+      await setReplicas(cluster, workload, workload.replicas, writes);
       done.push(`${workload.kind} ${workload.namespace}/${workload.name}: ${workload.replicas} replicas`);
     }
     return done;
   }
   for (const pod of restore.pods) {
-    const restored = await setLabel(cluster, pod, restore.label, pod.value, signal);
+    const from = restore.drainedValue ?? null;
+    const restored = await setLabel(cluster, pod, restore.label, { from, to: pod.value }, writes);
     done.push(
       `pod ${pod.namespace}/${pod.name}: ${restored ? `${restore.label}=${pod.value ?? '(none)'}` : 'gone, nothing to restore'}`,
     );
