@@ -6,6 +6,7 @@ import type { V1Pod } from '@kubernetes/client-node';
 import cordon from '../../src/actions/nodes/cordon.ts';
 import drain from '../../src/actions/nodes/drain.ts';
 import uncordon from '../../src/actions/nodes/uncordon.ts';
+import type { Change } from '../../src/kube/changes.ts';
 import { planAction, runAction } from '../support/actions.ts';
 import { apps, core, deployment, isPodReady, policy, testNamespace, waitFor } from '../support/sandbox.ts';
 
@@ -53,7 +54,8 @@ describe('nodes.cordon and nodes.uncordon', () => {
 
   test('cordon a region by selector, idempotently, then uncordon it', async () => {
     const selector = 'topology.kubernetes.io/region=ap-south';
-    const first = await runAction(cordon, { selector });
+    const run: Change[] = [];
+    const first = await runAction(cordon, { selector }, { run });
     assert.equal((first.outputs.nodes as string[]).length, 4);
     assert.deepEqual(await unschedulable(selector), [true, true, true, true]);
     assert.deepEqual(await unschedulable('topology.kubernetes.io/region=eu-west'), [false, false, false, false]);
@@ -69,7 +71,7 @@ describe('nodes.cordon and nodes.uncordon', () => {
     const again = await runAction(cordon, { selector });
     assert.equal(again.recorded.progress.filter((p) => p.message.startsWith('already cordoned')).length, 4);
     assert.deepEqual(again.recorded.changes, [], 'nothing changed, nothing recorded');
-    const undone = await runAction(uncordon, { selector }, { earlierChanges: first.recorded.changes });
+    const undone = await runAction(uncordon, { selector }, { run });
     assert.deepEqual(await unschedulable(selector), [false, false, false, false]);
     assert.equal(undone.recorded.changes.length, 4);
   });
@@ -78,9 +80,10 @@ describe('nodes.cordon and nodes.uncordon', () => {
     const selector = 'topology.kubernetes.io/zone=us-east-b';
     const [before, other] = (await core.listNode({ labelSelector: selector })).items.map((n) => n.metadata?.name ?? '');
     await runAction(cordon, { nodes: [before] });
-    const run = await runAction(cordon, { selector });
-    assert.deepEqual(run.outputs.changed, [other]);
-    const uncordoned = await runAction(uncordon, { selector }, { earlierChanges: run.recorded.changes });
+    const run: Change[] = [];
+    const cordoned = await runAction(cordon, { selector }, { run });
+    assert.deepEqual(cordoned.outputs.changed, [other]);
+    const uncordoned = await runAction(uncordon, { selector }, { run });
     assert.deepEqual(uncordoned.outputs.changed, [other]);
     assert.ok(uncordoned.recorded.progress.some((p) => p.message.startsWith(`left ${before} cordoned`)));
     const after = await core.listNode({ labelSelector: selector });
@@ -104,13 +107,10 @@ describe('nodes.cordon and nodes.uncordon', () => {
       (await unschedulable('kubernetes.io/os=linux')).every((u) => !u),
       'nothing was cordoned',
     );
-    const wide = await runAction(cordon, { selector: 'kubernetes.io/os=linux', allowAll: true });
+    const run: Change[] = [];
+    const wide = await runAction(cordon, { selector: 'kubernetes.io/os=linux', allowAll: true }, { run });
     assert.equal((wide.outputs.nodes as string[]).length, 12);
-    await runAction(
-      uncordon,
-      { selector: 'kubernetes.io/os=linux', allowAll: true },
-      { earlierChanges: wide.recorded.changes },
-    );
+    await runAction(uncordon, { selector: 'kubernetes.io/os=linux', allowAll: true }, { run });
   });
 
   test('a selector matching no node is an error', async () => {

@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { describe, test } from 'node:test';
 import drain from '../../src/actions/traffic/drain.ts';
 import restore from '../../src/actions/traffic/restore.ts';
+import type { Change } from '../../src/kube/changes.ts';
 import { apiRequest } from '../../src/kube/objects.ts';
 import { queryScalar } from '../../src/kube/traffic/prometheus.ts';
 import { runAction } from '../support/actions.ts';
@@ -424,14 +425,24 @@ describe('traffic.drain and traffic.restore', { concurrency: false }, () => {
       return pods.items.filter((p) => p.spec?.nodeName?.startsWith('ap-south-') && p.status?.podIP).length === 2;
     });
     const inputs = { strategy: 'nodes', region: 'ap-south', namespace, podSelector: `drill-test=${namespace}` };
+    // Restore from the inputs uncordons the nodes its run cordoned, as the journal shows them.
+    const run: Change[] = [];
     try {
-      const result = await runAction(drain, {
-        ...inputs,
-        threshold: 1,
-        hold: '500ms',
-        measure: { source: 'endpoints', service: 'web' },
-        timeout: '30s',
-      });
+      const result = await runAction(
+        drain,
+        {
+          ...inputs,
+          threshold: 1,
+          hold: '500ms',
+          measure: { source: 'endpoints', service: 'web' },
+          timeout: '30s',
+        },
+        { run },
+      );
+      const cordons = run.filter((c) => c.type === 'fields' && c.object.kind === 'Node');
+      assert.equal(cordons.length, 4, 'each cordon recorded first');
+      const evictions = run.findIndex((c) => c.type === 'irreversible' && c.what.startsWith('evict'));
+      assert.ok(evictions >= 4, 'evictions, recorded as irreversible, come after the cordons');
       const drained = result.outputs.timeToDrain as { ms: number; source: string };
       assert.equal(drained.source, 'endpoints');
       const nodes = await core.listNode({ labelSelector: 'topology.kubernetes.io/region=ap-south' });
@@ -445,7 +456,7 @@ describe('traffic.drain and traffic.restore', { concurrency: false }, () => {
         'no pod left in the region',
       );
     } finally {
-      await runAction(restore, inputs);
+      await runAction(restore, inputs, { run });
     }
     const nodes = await core.listNode({ labelSelector: 'topology.kubernetes.io/region=ap-south' });
     assert.ok(

@@ -86,8 +86,9 @@ async function startUntil(args: string[], journalDir: string, ready: (event: Run
 
 const inNodeDrain = (event: RunEvent) =>
   event.type === 'step.progress' && event.step === 'drain' && event.message.startsWith('evicting');
+/** Once the weights are at 0: the measure samples before and after, the drain is applied once. */
 const inTrafficDrain = (event: RunEvent) =>
-  event.type === 'step.progress' && event.step === 'drain-traffic' && event.message.startsWith('share');
+  event.type === 'step.progress' && event.step === 'drain-traffic' && event.message.startsWith('drained');
 
 describe('compensation', () => {
   afterEach(async () => {
@@ -125,7 +126,8 @@ describe('compensation', () => {
     const events = journal(join(journalDir, runId));
     assert.ok(events.some((e) => e.type === 'run.progress' && e.message.includes('last line, cut short')));
     const types = events.map((e) => e.type);
-    assert.ok(types.indexOf('rollback.started') > types.lastIndexOf('undo.recorded'));
+    const lastRecordOfRun = events.findLastIndex((e) => e.type === 'undo.recorded' && e.phase === 'steps');
+    assert.ok(types.indexOf('rollback.started') > lastRecordOfRun, 'the rollback is appended after the run');
     assert.equal(types.at(-1), 'rollback.finished');
     assert.ok(events.some((e) => e.type === 'step.finished' && e.phase === 'rollback' && e.status === 'succeeded'));
 

@@ -17,8 +17,8 @@ export interface RunActionOptions {
   timeoutMs?: number;
   /** The answer manual confirmations get. */
   answer?: boolean;
-  /** Changes earlier steps of the same run recorded. */
-  earlierChanges?: Change[];
+  /** The changes of the run the action is a step of: what it records is appended, as the engine does. */
+  run?: Change[];
 }
 
 export function actionContext(options: RunActionOptions = {}): { context: ExecuteContext; recorded: Recorded } {
@@ -38,8 +38,9 @@ export function actionContext(options: RunActionOptions = {}): { context: Execut
     },
     record: (change) => {
       recorded.changes.push(change);
+      options.run?.push(change);
     },
-    changes: () => [...(options.earlierChanges ?? []), ...recorded.changes],
+    changes: () => options.run ?? recorded.changes,
   };
   return { context, recorded };
 }
