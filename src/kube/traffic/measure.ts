@@ -54,27 +54,27 @@ export interface BaselineWait<T> {
 export async function waitForBaseline<T>(wait: BaselineWait<T>): Promise<T> {
   const now = wait.now ?? (() => performance.now());
   const started = now();
-  // To the tenth of a second: "2s of 30s" rather than "2s4ms of 30s".
-  const waited = (): number => Math.round((now() - started) / 100) * 100;
+  const waited = (): number => Math.round(now() - started);
+  // Whole seconds in messages: "2s of 30s" rather than "2s104ms of 30s".
+  const seconds = (ms: number): string => formatDuration(Math.round(ms / 1000) * 1000);
   for (;;) {
     const reading = await wait.read(wait.signal);
     const why = wait.missing(reading);
     if (why === undefined) return reading;
     const waitedMs = waited();
     if (waitedMs >= wait.timeoutMs) {
-      throw new Error(
-        `${why} before the drain, after waiting ${formatDuration(waitedMs)} for a baseline: nothing to measure`,
-      );
+      throw new Error(`${why} before the drain, after waiting ${seconds(waitedMs)} for a baseline: nothing to measure`);
     }
-    wait.progress(
-      `no baseline yet: ${why}; waiting (${formatDuration(waitedMs)} of ${formatDuration(wait.timeoutMs)})`,
-      { baseline: 'waiting', reason: why, waitedMs, timeoutMs: wait.timeoutMs, source: wait.source },
-    );
+    wait.progress(`no baseline yet: ${why}; waiting (${seconds(waitedMs)} of ${formatDuration(wait.timeoutMs)})`, {
+      baseline: 'waiting',
+      reason: why,
+      waitedMs,
+      timeoutMs: wait.timeoutMs,
+      source: wait.source,
+    });
     await sleep(Math.min(wait.retryMs, wait.timeoutMs - waitedMs), wait.signal);
     if (wait.signal.aborted) {
-      throw new Error(
-        `${why} before the drain, when the step stopped after ${formatDuration(waited())}: nothing to measure`,
-      );
+      throw new Error(`${why} before the drain, when the step stopped after ${seconds(waited())}: nothing to measure`);
     }
   }
 }
