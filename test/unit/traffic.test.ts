@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { drainPatch, recordedWeights, regionWeights, restorePatch } from '../../src/kube/traffic/gateway.ts';
 import { applyJsonPatch, reverseJsonPatch, reverseMergePatch } from '../../src/kube/traffic/json-patch.ts';
-import { DrainNotReached, measureDrain, type ShareSampler } from '../../src/kube/traffic/measure.ts';
+import { DrainNotReached, measureDrain, type ShareSampler, waitForBaseline } from '../../src/kube/traffic/measure.ts';
 import { countEndpoints, regionMap } from '../../src/kube/traffic/endpoints.ts';
-import { sumResult } from '../../src/kube/traffic/prometheus.ts';
+import { countSeries, sumResult } from '../../src/kube/traffic/prometheus.ts';
 import { BoundedCurve, remainingShare, ShareTracker } from '../../src/kube/traffic/share.ts';
 
 describe('remainingShare', () => {
@@ -131,6 +131,66 @@ describe('measureDrain', () => {
   });
 });
 
+describe('waitForBaseline', () => {
+  /** Reads the rates in turn, one per reading; a rate of 0 is no baseline. */
+  function baselineOf(rates: number[], options: { timeoutMs: number; signal?: AbortSignal }) {
+    let clock = 0;
+    let reads = 0;
+    const progress: { message: string; data?: Record<string, unknown> }[] = [];
+    const waiting = waitForBaseline({
+      read: () => Promise.resolve(rates[Math.min(reads++, rates.length - 1)] ?? 0),
+      missing: (rate) => (rate > 0 ? undefined : 'the query q shows no traffic in the region'),
+      timeoutMs: options.timeoutMs,
+      retryMs: 1,
+      source: 'prometheus',
+      signal: options.signal ?? new AbortController().signal,
+      progress: (message, data) => progress.push({ message, data }),
+      // Each reading of the clock is a second later: readings are a second apart.
+      now: () => (clock += 1000) - 1000,
+    });
+    return { waiting, progress, reads: () => reads };
+  }
+
+  it('returns the first reading that is a baseline, reporting each wait before it', async () => {
+    const { waiting, progress, reads } = baselineOf([0, 0, 42], { timeoutMs: 30_000 });
+    assert.equal(await waiting, 42);
+    assert.equal(reads(), 3);
+    assert.deepEqual(
+      progress.map((p) => p.message),
+      [
+        'no baseline yet: the query q shows no traffic in the region; waiting (1s of 30s)',
+        'no baseline yet: the query q shows no traffic in the region; waiting (2s of 30s)',
+      ],
+    );
+    assert.deepEqual(progress[0]?.data, {
+      baseline: 'waiting',
+      reason: 'the query q shows no traffic in the region',
+      waitedMs: 1000,
+      timeoutMs: 30_000,
+      source: 'prometheus',
+    });
+  });
+
+  it('gives up at its bound saying why the last reading was no baseline', async () => {
+    const { waiting, progress } = baselineOf([0], { timeoutMs: 3000 });
+    await assert.rejects(waiting, {
+      message:
+        'the query q shows no traffic in the region before the drain, after waiting 3s for a baseline: nothing to measure',
+    });
+    assert.equal(progress.length, 2);
+  });
+
+  it("gives up when the step's signal aborts", async () => {
+    const controller = new AbortController();
+    const { waiting } = baselineOf([0], { timeoutMs: 30_000, signal: controller.signal });
+    controller.abort();
+    await assert.rejects(
+      waiting,
+      /^Error: the query q shows no traffic in the region before the drain, when the step stopped after 2s: nothing to measure$/,
+    );
+  });
+});
+
 describe('prometheus results', () => {
   it('sums a vector and reads a scalar; NaN counts as 0', () => {
     const vector = {
@@ -141,6 +201,12 @@ describe('prometheus results', () => {
     assert.equal(sumResult({ resultType: 'vector', result: [] }, 'q'), 0);
     assert.equal(sumResult({ resultType: 'scalar', result: [1, '7'] }, 'q'), 7);
     assert.throws(() => sumResult({ resultType: 'matrix', result: [] }, 'q'), /must return a vector or a scalar/);
+  });
+
+  it('counts series: none in an empty vector, one in a scalar', () => {
+    assert.equal(countSeries({ resultType: 'vector', result: [] }), 0);
+    assert.equal(countSeries({ resultType: 'vector', result: [{ value: [1, '0'] }, { value: [1, '3'] }] }), 2);
+    assert.equal(countSeries({ resultType: 'scalar', result: [1, '0'] }), 1);
   });
 });
 

@@ -68,7 +68,7 @@ export default defineAction({
     const strategy = strategyOf(input.strategy);
     const measure = input.measure ? measureOf(cluster, input, input.measure) : undefined;
     // The baseline is taken before anything changes: the share is relative to it.
-    const sampler = await measure?.start(context.signal);
+    const sampler = await measure?.start(context.signal, (message, data) => context.progress(message, data));
     const startedAt = performance.now();
     // The measure samples while the drain is applied: a node drain moves traffic as it goes.
     const measuring = new AbortController();

@@ -1,7 +1,9 @@
 // Measuring a drain: a measure takes its baseline just before the drain is applied, then is sampled
 // from the moment it is applied until the remaining share has stayed at or below 1 - threshold for
 // the hold. The result is what traffic.drain reports: time-to-drain, the standard crossings and the
-// curve.
+// curve. A measure whose source has no baseline yet (a metric not scraped twice since its exporter
+// or Prometheus started) waits for one, within a bound, saying so at each retry: a drill started a
+// moment too early is not a failed drill.
 import { formatDuration } from '../../runbook/duration.ts';
 import { type CurvePoint, REPORTED_THRESHOLDS, ShareTracker } from './share.ts';
 
@@ -17,12 +19,64 @@ export interface ShareSampler {
   close(): void;
 }
 
-/** A measure before the drain: `start` takes its baseline. */
+/** Progress for the step's journal and live view. */
+export type Progress = (message: string, data?: Record<string, unknown>) => void;
+
+/** A measure before the drain: `start` takes its baseline, reporting any wait for one as progress. */
 export interface ShareMeasure {
   readonly source: MeasureSource;
   /** What it measures, for messages and plans. */
   describe(): string;
-  start(signal: AbortSignal): Promise<ShareSampler>;
+  start(signal: AbortSignal, progress: Progress): Promise<ShareSampler>;
+}
+
+export interface BaselineWait<T> {
+  /** Reads the source once. */
+  read(signal: AbortSignal): Promise<T>;
+  /** Why a reading is no baseline (no series, no traffic), or undefined when it is one. */
+  missing(reading: T): string | undefined;
+  /** Longest to wait for a baseline, from the first reading. */
+  timeoutMs: number;
+  /** Time between readings. */
+  retryMs: number;
+  source: MeasureSource;
+  signal: AbortSignal;
+  progress: Progress;
+  /** The monotonic clock, in ms; injectable for tests. */
+  now?: () => number;
+}
+
+/**
+ * The first reading that is a baseline. Until one comes, each reading that is not is reported as
+ * progress and read again after `retryMs`; after `timeoutMs`, or when the signal aborts (the step's
+ * timeout), it fails saying why the last reading was none. Errors of `read` are not retried.
+ */
+export async function waitForBaseline<T>(wait: BaselineWait<T>): Promise<T> {
+  const now = wait.now ?? (() => performance.now());
+  const started = now();
+  const waited = (): number => Math.round(now() - started);
+  // Whole seconds in messages: "2s of 30s" rather than "2s104ms of 30s".
+  const seconds = (ms: number): string => formatDuration(Math.round(ms / 1000) * 1000);
+  for (;;) {
+    const reading = await wait.read(wait.signal);
+    const why = wait.missing(reading);
+    if (why === undefined) return reading;
+    const waitedMs = waited();
+    if (waitedMs >= wait.timeoutMs) {
+      throw new Error(`${why} before the drain, after waiting ${seconds(waitedMs)} for a baseline: nothing to measure`);
+    }
+    wait.progress(`no baseline yet: ${why}; waiting (${seconds(waitedMs)} of ${formatDuration(wait.timeoutMs)})`, {
+      baseline: 'waiting',
+      reason: why,
+      waitedMs,
+      timeoutMs: wait.timeoutMs,
+      source: wait.source,
+    });
+    await sleep(Math.min(wait.retryMs, wait.timeoutMs - waitedMs), wait.signal);
+    if (wait.signal.aborted) {
+      throw new Error(`${why} before the drain, when the step stopped after ${seconds(waited())}: nothing to measure`);
+    }
+  }
 }
 
 export interface TimeToDrain {
@@ -44,7 +98,7 @@ export interface MeasureOptions {
   /** Give up after this long since drain start; undefined waits until the signal aborts. */
   timeoutMs?: number;
   signal: AbortSignal;
-  progress(message: string, data?: Record<string, unknown>): void;
+  progress: Progress;
   /** The monotonic clock, in ms; injectable for tests. */
   now?: () => number;
 }

@@ -1,7 +1,9 @@
 // The `prometheus` measure: the region's request rate from a PromQL query over Prometheus' HTTP API
 // (/api/v1/query). The remaining share is the rate now over the rate when the drain started or,
-// with a query for the total, the region's part of the total now over its part then.
-import type { MeasureSource, ShareMeasure, ShareSampler } from './measure.ts';
+// with a query for the total, the region's part of the total now over its part then. A rate needs
+// two scrapes: a Prometheus or exporter that has just started has no series or no rate yet, so the
+// baseline is waited for (every second, up to 30 s by default) rather than refused at once.
+import { type MeasureSource, type ShareMeasure, type ShareSampler, waitForBaseline } from './measure.ts';
 import { remainingShare } from './share.ts';
 import { parseJsonOrUndefined } from '../json.ts';
 
@@ -15,29 +17,61 @@ export interface PrometheusMeasureOptions {
   intervalMs: number;
   /** Longest a single query may take. */
   requestTimeoutMs?: number;
+  /** Longest to wait for the query to show the region's traffic before the drain. */
+  baselineTimeoutMs?: number;
 }
 
 const DEFAULT_REQUEST_TIMEOUT_MS = 5000;
+/** Two scrapes at the common 15 s interval: a restarted Prometheus has a rate by then. */
+const DEFAULT_BASELINE_TIMEOUT_MS = 30_000;
+/** Scrape intervals are a second or more: reading more often finds nothing new. */
+const BASELINE_RETRY_MS = 1000;
+
+interface Reading {
+  region: number;
+  total?: number;
+  /** Series of the region's query: none means not scraped yet (or labels that match nothing). */
+  series: number;
+}
 
 export function prometheusMeasure(options: PrometheusMeasureOptions): ShareMeasure {
   const source: MeasureSource = 'prometheus';
-  const read = async (signal: AbortSignal): Promise<{ region: number; total?: number }> => {
+  const read = async (signal: AbortSignal): Promise<Reading> => {
     const [region, total] = await Promise.all([
-      queryScalar(options, options.query, signal),
-      options.totalQuery === undefined ? undefined : queryScalar(options, options.totalQuery, signal),
+      queryData(options, options.query, signal),
+      options.totalQuery === undefined ? undefined : queryData(options, options.totalQuery, signal),
     ]);
-    return { region, total };
+    return {
+      region: sumResult(region, options.query),
+      total: total && sumResult(total, options.totalQuery ?? ''),
+      series: countSeries(region),
+    };
+  };
+  const missing = (reading: Reading): string | undefined => {
+    if (reading.series === 0) {
+      return `the query ${options.query} at ${options.url} returns no series (not scraped yet, or labels that match nothing)`;
+    }
+    if (!(reading.region > 0)) {
+      return `the query ${options.query} at ${options.url} shows no traffic in the region`;
+    }
+    if (reading.total !== undefined && !(reading.total > 0)) {
+      return `the query ${options.totalQuery ?? ''} at ${options.url} shows no traffic at all`;
+    }
+    return undefined;
   };
   return {
     source,
     describe: () => `${options.query} at ${options.url}`,
-    start: async (signal): Promise<ShareSampler> => {
-      const atStart = await read(signal);
-      if (!(atStart.region > 0)) {
-        throw new Error(
-          `the query ${options.query} at ${options.url} shows no traffic in the region before the drain: nothing to measure`,
-        );
-      }
+    start: async (signal, progress): Promise<ShareSampler> => {
+      const atStart = await waitForBaseline({
+        read,
+        missing,
+        timeoutMs: options.baselineTimeoutMs ?? DEFAULT_BASELINE_TIMEOUT_MS,
+        retryMs: BASELINE_RETRY_MS,
+        source,
+        signal,
+        progress,
+      });
       return {
         source,
         intervalMs: options.intervalMs,
@@ -57,6 +91,15 @@ export async function queryScalar(
   query: string,
   signal: AbortSignal,
 ): Promise<number> {
+  return sumResult(await queryData(options, query, signal), query);
+}
+
+/** An instant query's result, as Prometheus gives it. */
+async function queryData(
+  options: Pick<PrometheusMeasureOptions, 'url' | 'requestTimeoutMs'>,
+  query: string,
+  signal: AbortSignal,
+): Promise<PrometheusResponse['data']> {
   const endpoint = `${options.url.replace(/\/+$/, '')}/api/v1/query`;
   const timeout = AbortSignal.timeout(options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
   let response: Response;
@@ -78,7 +121,7 @@ export async function queryScalar(
     const why = body?.error ?? `HTTP ${response.status}`;
     throw new Error(`Prometheus at ${options.url} rejected the query ${query}: ${why}`);
   }
-  return sumResult(body.data, query);
+  return body.data;
 }
 
 interface PrometheusResponse {
@@ -105,6 +148,12 @@ export function sumResult(data: PrometheusResponse['data'], query: string): numb
         `the query ${query} returns a ${data?.resultType ?? 'missing'} result: it must return a vector or a scalar`,
       );
   }
+}
+
+/** How many series a result holds: a scalar is one. */
+export function countSeries(data: PrometheusResponse['data']): number {
+  if (data?.resultType === 'scalar') return 1;
+  return Array.isArray(data?.result) ? data.result.length : 0;
 }
 
 function causeOf(error: unknown): string {

@@ -285,7 +285,9 @@ func run(ctx context.Context, opts options, fleet kubelet.Config) error {
 		}
 	}
 	if prom != nil {
-		if err := prom.WaitReady(ctx, 60*time.Second); err != nil {
+		// Every region the simulator sends traffic to has a rate in Prometheus: a drill started
+		// now finds its baseline (runbooks/evacuate-region.yaml's first step needs one).
+		if err := prom.WaitReady(ctx, 60*time.Second, sim.ServingRegions()); err != nil {
 			return err
 		}
 		mark("prometheusReady")

@@ -1,6 +1,7 @@
 // Package prometheus runs a Prometheus server (Debian's prometheus package) as a child process of
 // the sandbox: it listens on 127.0.0.1 only, scrapes the traffic simulator every second, and keeps
-// its data under the sandbox's state directory.
+// its data under the sandbox's state directory. It counts as ready once the demo runbook's query
+// gives every region a rate, not merely once it has scraped: that is what a drill needs first.
 package prometheus
 
 import (
@@ -14,6 +15,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -120,9 +122,18 @@ func (s *Server) Stop(timeout time.Duration) {
 	}
 }
 
-// WaitReady waits until /-/ready answers 200 and the first scrape of the simulator has
-// succeeded (up{job=...} is 1).
-func (s *Server) WaitReady(ctx context.Context, timeout time.Duration) error {
+// RegionRateQuery is the query runbooks/evacuate-region.yaml (npm run demo) measures a region's
+// traffic with, its measure.query with the region filled in. An irate needs two samples of the
+// counter taken after the traffic started, so the first scrape alone is not enough for a drill.
+func RegionRateQuery(region string) string {
+	return fmt.Sprintf(`sum(irate(drill_sandbox_requests_total{region=%q}[5s]))`, region)
+}
+
+// WaitReady waits until /-/ready answers 200, the first scrape of the simulator has succeeded
+// (up{job=...} is 1), and RegionRateQuery gives a rate above 0 for every one of regions: a drill
+// started as soon as the sandbox is ready then finds a baseline. It polls every 100 ms, one query
+// per region still without a rate.
+func (s *Server) WaitReady(ctx context.Context, timeout time.Duration, regions []string) error {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	client := &http.Client{Timeout: time.Second}
@@ -138,17 +149,35 @@ func (s *Server) WaitReady(ctx context.Context, timeout time.Duration) error {
 		v, err := Query(ctx, client, s.URL, fmt.Sprintf(`up{job=%q}`, Job))
 		return err == nil && len(v) == 1 && v[0] == 1
 	}
+	unrated := append([]string(nil), regions...)
+	rated := func() bool {
+		var still []string
+		for _, region := range unrated {
+			v, err := Query(ctx, client, s.URL, RegionRateQuery(region))
+			if err != nil || len(v) != 1 || !(v[0] > 0) {
+				still = append(still, region)
+			}
+		}
+		unrated = still
+		return len(unrated) == 0
+	}
 	for _, step := range []struct {
-		what string
+		what func() string
 		done func() bool
-	}{{"/-/ready", ready}, {"a first scrape of the traffic simulator", scraped}} {
+	}{
+		{func() string { return "/-/ready" }, ready},
+		{func() string { return "a first scrape of the traffic simulator" }, scraped},
+		{func() string {
+			return fmt.Sprintf("a rate from %s for %s", RegionRateQuery("<region>"), strings.Join(unrated, ", "))
+		}, rated},
+	} {
 		for !step.done() {
 			select {
 			case err := <-s.exited:
 				s.exited <- err
 				return err
 			case <-ctx.Done():
-				return fmt.Errorf("prometheus: timed out after %s waiting for %s (see %s)", timeout, step.what, s.log)
+				return fmt.Errorf("prometheus: timed out after %s waiting for %s (see %s)", timeout, step.what(), s.log)
 			case <-time.After(100 * time.Millisecond):
 			}
 		}

@@ -191,6 +191,20 @@ func reason(b Backend) string {
 	return strings.Join(why, ", ")
 }
 
+// ServingRegions are the regions clients can be sent to now (eligible weight above 0), in the
+// order of the configuration: the ones whose request rate readiness waits for.
+func (s *Simulator) ServingRegions() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var regions []string
+	for i, b := range s.backends {
+		if b.Eligible() > 0 {
+			regions = append(regions, s.cfg.Regions[i])
+		}
+	}
+	return regions
+}
+
 // Routable tells whether the backends are known, at least one region can be resolved to, and
 // every region the route gives a weight has a ready endpoint.
 func (s *Simulator) Routable() bool {

@@ -5,6 +5,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -119,11 +120,17 @@ func TestSimulatorNoEligibleRegion(t *testing.T) {
 			sim.Step(now)
 		}
 	}
+	if got := sim.ServingRegions(); !slices.Equal(got, []string{"a"}) {
+		t.Fatalf("serving regions %v, want [a]: b has no ready endpoint", got)
+	}
 	step(10)
 	if got := testutil.ToFloat64(sim.requests.WithLabelValues("b")); got != 0 {
 		t.Fatalf("b has no ready endpoint but got %v requests", got)
 	}
 	sim.SetBackends(now, []Backend{{Weight: 1}, {Weight: 1}})
+	if got := sim.ServingRegions(); len(got) != 0 {
+		t.Fatalf("serving regions %v with every region down", got)
+	}
 	step(40)
 	if got := testutil.ToFloat64(sim.unrouted); got == 0 {
 		t.Fatal("no unrouted request with every region down")
