@@ -189,7 +189,7 @@ describe('kubectl drill run', () => {
     assert.deepEqual(status, {
       'steps/cordon': 'succeeded',
       'steps/too-slow': 'failed',
-      'steps/never': 'skipped',
+      'steps/never': 'not-run',
       'rollback/uncordon': 'succeeded',
     });
     assert.match(report.steps.find((s) => s.id === 'too-slow')?.error ?? '', /timed out after 500ms/);
@@ -244,7 +244,7 @@ describe('kubectl drill run', () => {
     assert.deepEqual(status, {
       'steps/cordon': 'succeeded',
       'steps/wait-for-trouble': 'aborted',
-      'steps/never': 'skipped',
+      'steps/never': 'not-run',
       'rollback/uncordon': 'succeeded',
     });
     assert.deepEqual(await cordonedNodes(), [], 'the rollback uncordoned the zone');
