@@ -27,6 +27,15 @@ export interface RunStarted extends Stamp {
   runbookSha256: string;
   steps: PlannedStep[];
   rollback: PlannedStep[];
+  /** The runbook's spans (absent in journals from before spans existed). */
+  spans?: PlannedSpan[];
+}
+
+export interface PlannedSpan {
+  name: string;
+  from: string;
+  to: string;
+  targetMs?: number;
 }
 
 export interface PlannedStep {
@@ -66,6 +75,13 @@ export interface StepFinished extends Stamp {
   metTarget?: boolean;
   outputs?: Record<string, unknown>;
   error?: string;
+}
+
+/** A span's time, once its `to` step has succeeded: from the start of `from` to the end of `to`. */
+export interface SpanMeasured extends Stamp, PlannedSpan {
+  type: 'span.measured';
+  ms: number;
+  metTarget?: boolean;
 }
 
 /** Something about the run as a whole, such as an abortIf condition that cannot be sampled. */
@@ -142,6 +158,7 @@ export type RunEvent =
   | StepFinished
   | PromptAnswered
   | RunProgress
+  | SpanMeasured
   | UndoRecorded
   | RollbackStarted
   | UndoFinished

@@ -21,6 +21,7 @@ import { watchAbortConditions } from './abort-conditions.ts';
 import { type Clock, startClock } from './clock.ts';
 import type {
   EventHandler,
+  PlannedSpan,
   PlannedStep,
   RollbackStatus,
   RunEvent,
@@ -146,6 +147,9 @@ class Run {
   #tripped: Tripped | undefined;
   /** Stops the running step. */
   #stopStep: ((reason: Error) => void) | undefined;
+  /** When each step of the run started (`t`), for spans. */
+  readonly #stepStarts = new Map<string, number>();
+  readonly #spans: PlannedSpan[];
 
   constructor(options: RunOptions, prior?: PriorRun) {
     this.#options = options;
@@ -154,6 +158,12 @@ class Run {
     this.#changes = [...(prior?.changes ?? [])];
     this.#settled = new Set(prior?.settled);
     this.#nextId = prior?.nextId ?? 1;
+    this.#spans = (options.runbook.spec.spans ?? []).map((span) => ({
+      name: span.name,
+      from: span.from,
+      to: span.to,
+      targetMs: optionalDurationMs(span.target),
+    }));
   }
 
   async execute(): Promise<RunResult> {
@@ -171,6 +181,7 @@ class Run {
       targetMs: runTargetMs,
       steps: runbook.spec.steps.map(plannedStep),
       rollback: rollbackSteps(runbook).map(plannedStep),
+      spans: this.#spans,
     });
 
     const { status, reason } = await this.#runSteps();
@@ -366,6 +377,7 @@ class Run {
       timeoutMs,
     });
     started = this.#clock.t();
+    if (phase === 'steps') this.#stepStarts.set(step.id, started);
     const controller = new AbortController();
     const onInterrupt = (): void => {
       controller.abort(new Interrupted());
@@ -394,7 +406,9 @@ class Run {
       });
       controller.signal.throwIfAborted();
       this.#outputs[step.id] = result.outputs;
-      return finish({ status: 'succeeded' }, result);
+      const outcome = finish({ status: 'succeeded' }, result);
+      if (phase === 'steps') this.#measureSpansEndingAt(step.id);
+      return outcome;
     } catch (error) {
       const cause: unknown = controller.signal.aborted ? controller.signal.reason : error;
       if (cause instanceof Interrupted) return finish({ status: 'interrupted', error: 'interrupted' });
@@ -406,6 +420,19 @@ class Run {
       clearTimeout(timer);
       this.#stopStep = undefined;
       interrupt.removeEventListener('abort', onInterrupt);
+    }
+  }
+
+  /** Spans whose `to` step just succeeded, and whose `from` step ran in this run. */
+  #measureSpansEndingAt(stepId: string): void {
+    const now = this.#clock.t();
+    for (const span of this.#spans) {
+      const start = this.#stepStarts.get(span.from);
+      if (span.to !== stepId || start === undefined) continue;
+      const ms = now - start;
+      const metTarget = span.targetMs === undefined ? undefined : ms <= span.targetMs;
+      if (metTarget === false) this.#missedTarget = true;
+      this.#emit({ type: 'span.measured', ...span, ms, metTarget });
     }
   }
 

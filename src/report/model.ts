@@ -1,5 +1,6 @@
 // report.json, built from the run's events (DESIGN.md section 5).
 import type {
+  PlannedSpan,
   RollbackStatus,
   RunEvent,
   RunStarted,
@@ -32,6 +33,12 @@ export interface TimeToDrain {
   source: string;
 }
 
+/** A span: its time once measured (its `to` step succeeded after its `from` step ran). */
+export interface SpanReport extends PlannedSpan {
+  ms?: number;
+  metTarget?: boolean;
+}
+
 /** The rollback phase: why, and what each recorded change came to. */
 export interface RollbackReport {
   reason: string;
@@ -52,6 +59,7 @@ export interface Report extends Pick<RunStarted, 'runId' | 'runbook' | 'file' | 
   reason?: string;
   steps: StepReport[];
   timeToDrain: TimeToDrain[];
+  spans: SpanReport[];
   /** How many changes the steps journaled before making them. */
   recordedChanges: number;
   /** The last rollback of the run, by the run itself or by `kubectl drill rollback`. */
@@ -86,6 +94,7 @@ export class ReportBuilder {
             outputs: {},
           })),
           timeToDrain: [],
+          spans: (event.spans ?? []).map((span) => ({ ...span })),
           recordedChanges: 0,
         };
         break;
@@ -123,6 +132,11 @@ export class ReportBuilder {
         });
         const drained = timeToDrainOf(event.outputs);
         if (event.status === 'succeeded' && drained) report.timeToDrain.push({ step: event.step, ...drained });
+        break;
+      }
+      case 'span.measured': {
+        const span = this.#required().spans.find((s) => s.name === event.name);
+        if (span) Object.assign(span, { ms: event.ms, metTarget: event.metTarget });
         break;
       }
       case 'undo.recorded':

@@ -34,6 +34,11 @@ export function renderSummary(report: Report): string {
   for (const drain of report.timeToDrain) {
     lines.push(`time-to-drain ${drain.threshold * 100}% (${drain.step}, ${drain.source}): ${formatElapsed(drain.ms)}`);
   }
+  for (const span of report.spans) {
+    const target = span.targetMs === undefined ? '' : `, target ${formatElapsed(span.targetMs)} ${met(span.metTarget)}`;
+    const took = span.ms === undefined ? 'not measured (its steps did not both run)' : formatElapsed(span.ms);
+    lines.push(`${span.name} (${span.from} .. ${span.to}): ${took}${target}`);
+  }
   if (report.reason) lines.push('', `reason: ${report.reason}`);
   if (report.rollback) lines.push('', ...renderRollback(report.rollback));
   return lines.join('\n');

@@ -150,6 +150,17 @@ export const RollbackStepSchema = Type.Object(
   { additionalProperties: false, title: 'Rollback step', allOf: stepActionInputs() },
 );
 
+/** A target over several steps: time-to-restore, time-to-recover. */
+const SpanSchema = Type.Object(
+  {
+    name: DnsLabel({ description: 'Name of the span in reports and history, like time-to-restore.' }),
+    from: DnsLabel({ description: 'The step whose start the span is measured from.' }),
+    to: DnsLabel({ description: 'The step whose end the span is measured to (`from` itself, or a later step).' }),
+    target: Type.Optional(Duration({ description: 'Goal for the span; missing it is reported (exit 3), not fatal.' })),
+  },
+  { additionalProperties: false, title: 'Span' },
+);
+
 export const RunbookSchema = Type.Object(
   {
     apiVersion: Type.Literal(API_VERSION, { description: 'Version of the runbook format.' }),
@@ -177,6 +188,11 @@ export const RunbookSchema = Type.Object(
           Type.Array(AbortConditionSchema, { description: 'Stop conditions, watched for the whole run.' }),
         ),
         steps: Type.Array(StepSchema, { minItems: 1, description: 'The steps, run in order.' }),
+        spans: Type.Optional(
+          Type.Array(SpanSchema, {
+            description: 'Targets over several steps, each from the start of one step to the end of another.',
+          }),
+        ),
         rollback: Type.Optional(
           Type.Array(RollbackStepSchema, {
             description: 'Compensating steps, run on abort or by `kubectl drill rollback RUN_ID`.',
@@ -194,6 +210,7 @@ export type Step = Static<typeof StepSchema>;
 export type RollbackStep = Static<typeof RollbackStepSchema>;
 export type Param = Static<typeof ParamSchema>;
 export type AbortCondition = Static<typeof AbortConditionSchema>;
+export type Span = Static<typeof SpanSchema>;
 
 /** Where the runbook schema document keeps the (templated) input schema of an action. */
 export function actionInputRef(actionName: string): string {

@@ -47,7 +47,47 @@ export function checkSemantics(input: SemanticInput): LocatedMessage[] {
   for (const step of steps) checkTimeoutAgainstTarget(input, step, report);
   checkRollbackExists(input, steps, report);
   checkTemplates(input, steps, report);
+  checkSpans(input, steps, report);
   return problems;
+}
+
+/** Spans name steps of the run (not rollback steps), `to` not before `from`, each name once. */
+function checkSpans(input: SemanticInput, steps: StepRef[], report: Reporter): void {
+  const spans = get(input.runbook, ['spec', 'spans']);
+  if (!Array.isArray(spans)) return;
+  const ids = steps.flatMap((step) => (step.list === 'steps' && step.id !== undefined ? [step.id] : []));
+  const names = new Map<string, number>();
+  spans.forEach((span: unknown, index) => {
+    const path = ['spec', 'spans', index];
+    const value = (key: string): unknown => get(span, [key]);
+    const name = value('name');
+    if (typeof name === 'string') {
+      const first = names.get(name);
+      if (first === undefined) names.set(name, input.positions.ofValue([...path, 'name']).line);
+      else
+        report(
+          input.positions.ofValue([...path, 'name']),
+          `duplicate span name "${name}"; it is also used on line ${first}`,
+        );
+    }
+    const order: Record<string, number> = {};
+    for (const end of ['from', 'to'] as const) {
+      const id = value(end);
+      if (typeof id !== 'string') continue;
+      const at = ids.indexOf(id);
+      if (at === -1) {
+        const rollback = steps.some((step) => step.list === 'rollback' && step.id === id);
+        const why = rollback ? ': spans measure the steps of the run, not rollback steps' : didYouMean(id, ids);
+        report(input.positions.ofValue([...path, end]), `span ${end}: unknown step "${id}"${why}`);
+      } else order[end] = at;
+    }
+    if (order.from !== undefined && order.to !== undefined && order.to < order.from) {
+      report(
+        input.positions.ofValue([...path, 'to']),
+        `span to: step "${String(value('to'))}" runs before "${String(value('from'))}"; a span ends at or after its start`,
+      );
+    }
+  });
 }
 
 type Reporter = (position: SourcePosition, message: string, supersedes?: SourcePosition) => void;

@@ -44,6 +44,13 @@ export function describeEvent(event: RunEvent): string | undefined {
       return `${clock}   ${event.step}: ${event.question} -> ${String(event.answer)}${event.auto ? ' (--yes)' : ''}`;
     case 'run.progress':
       return `${clock} ${event.message}`;
+    case 'span.measured': {
+      const target =
+        event.targetMs === undefined
+          ? ''
+          : `, target ${formatElapsed(event.targetMs)} ${event.metTarget ? 'met' : 'MISSED'}`;
+      return `${clock} span ${event.name} (${event.from} .. ${event.to}): ${formatElapsed(event.ms)}${target}`;
+    }
     case 'undo.recorded':
       return `${clock}   ${event.step}: about to change #${event.id}: ${summarizeChange(event.change)}`;
     case 'rollback.started':

@@ -316,4 +316,58 @@ describe('the run loop and its rollback phase', () => {
     assert.ok(!h.journal.some((e) => e.type === 'step.started' && e.step === 'b'));
     assert.ok(h.journal.some((e) => e.type === 'run.progress' && e.message.includes('--rollback never')));
   });
+
+  test('a span is measured from the start of its first step to the end of its last; missing its target is exit 3', async () => {
+    const book = runbook([
+      { id: 'a', name: 'a' },
+      { id: 'b', name: 'b' },
+      { id: 'c', name: 'c' },
+    ]);
+    book.spec.spans = [
+      { name: 'a-to-b', from: 'a', to: 'b', target: '1h' },
+      { name: 'b-to-c', from: 'b', to: 'c', target: '1ms' },
+      { name: 'c-alone', from: 'c', to: 'c' },
+    ];
+    book.spec.steps[1] = { id: 'b', action: 'fake.slow', with: {} };
+    const slow = defineAction({
+      name: 'fake.slow',
+      summary: 'takes 20ms',
+      mutating: false,
+      input: Type.Object({}),
+      outputs: {},
+      execute: async () => {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        return { outputs: {} };
+      },
+    });
+    const h = harness(book, {
+      actions: (name) => (name === slow.name ? slow : actions.get(name)),
+    });
+    const result = await runRunbook(h.options);
+    assert.equal(result.status, 'succeeded');
+    assert.equal(result.missedTarget, true);
+    const spans = h.journal.filter((e) => e.type === 'span.measured');
+    assert.deepEqual(
+      spans.map((e) => [e.name, e.metTarget]),
+      [
+        ['a-to-b', true],
+        ['b-to-c', false],
+        ['c-alone', undefined],
+      ],
+    );
+    const [ab] = spans;
+    assert.ok(ab?.type === 'span.measured' && ab.ms >= 20, 'a span covers its steps');
+  });
+
+  test('a span whose first step never ran (--only) is not measured', async () => {
+    const book = runbook([
+      { id: 'a', name: 'a' },
+      { id: 'b', name: 'b' },
+    ]);
+    book.spec.spans = [{ name: 'a-to-b', from: 'a', to: 'b' }];
+    const h = harness(book, { only: 'b' });
+    const result = await runRunbook(h.options);
+    assert.equal(result.status, 'succeeded');
+    assert.ok(!h.journal.some((e) => e.type === 'span.measured'));
+  });
 });
