@@ -11,6 +11,7 @@ import k8sWait from './k8s/wait.ts';
 import nodesCordon from './nodes/cordon.ts';
 import nodesDrain from './nodes/drain.ts';
 import nodesUncordon from './nodes/uncordon.ts';
+import restoreJob from './restore/job.ts';
 import rolloutRestart from './rollout/restart.ts';
 import rolloutStatus from './rollout/status.ts';
 import rolloutUndo from './rollout/undo.ts';
@@ -28,6 +29,7 @@ export const actions: readonly ActionSpec[] = [
   scale,
   trafficDrain,
   trafficRestore,
+  restoreJob,
   k8sApply,
   k8sPatch,
   k8sDelete,

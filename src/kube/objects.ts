@@ -84,7 +84,7 @@ export interface ApiResponse {
  */
 export async function apiRequest(
   cluster: Cluster,
-  method: 'GET' | 'PATCH' | 'DELETE',
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
   path: string,
   request: ApiRequest = {},
 ): Promise<ApiResponse> {

@@ -1,6 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
 import Type, { type Static } from 'typebox';
 import type { Permission } from '../../kube/access.ts';
 import type { Cluster } from '../../kube/cluster.ts';
@@ -22,19 +19,14 @@ import {
 } from '../../kube/objects.ts';
 import { exactlyOneOf, Namespace, WaitTimeout } from '../../runbook/inputs.ts';
 import { defineAction, type ExecuteContext } from '../action.ts';
+import { manifestInputs, manifestText, manifestTextNow } from '../manifest-source.ts';
 
 /** Objects named one by one in a plan's summary; more are counted. */
 const SUMMARY_OBJECTS = 3;
 
 const applyInput = Type.Object(
   {
-    manifest: Type.Optional(Type.String({ minLength: 1, description: 'YAML manifests inline; use this or `file`.' })),
-    file: Type.Optional(
-      Type.String({
-        minLength: 1,
-        description: "Path to a manifest file, relative to the runbook's folder.",
-      }),
-    ),
+    ...manifestInputs,
     namespace: Type.Optional(Namespace('Namespace for objects that do not name one.')),
     wait: Type.Optional(
       Type.Boolean({
@@ -72,20 +64,18 @@ export default defineAction({
     };
   },
   permissions: (input, namespace, runbookDir) =>
-    parseManifests(input.manifest ?? readFileSync(manifestPath(input, runbookDir ?? '.'), 'utf8')).flatMap(
-      (manifest) => {
-        const target = {
-          group: groupOf(manifest.apiVersion),
-          resource: guessResource(manifest.kind),
-          namespace: manifest.metadata.namespace ?? input.namespace ?? namespace,
-        };
-        const waits = input.wait && readinessCheck(manifest.apiVersion, manifest.kind) ? ['list', 'watch'] : [];
-        return [
-          ...['get', 'create', 'patch'].map((verb): Permission => ({ verb, ...target, name: manifest.metadata.name })),
-          ...waits.map((verb): Permission => ({ verb, ...target })),
-        ];
-      },
-    ),
+    parseManifests(manifestTextNow(input, runbookDir ?? '.')).flatMap((manifest) => {
+      const target = {
+        group: groupOf(manifest.apiVersion),
+        resource: guessResource(manifest.kind),
+        namespace: manifest.metadata.namespace ?? input.namespace ?? namespace,
+      };
+      const waits = input.wait && readinessCheck(manifest.apiVersion, manifest.kind) ? ['list', 'watch'] : [];
+      return [
+        ...['get', 'create', 'patch'].map((verb): Permission => ({ verb, ...target, name: manifest.metadata.name })),
+        ...waits.map((verb): Permission => ({ verb, ...target })),
+      ];
+    }),
   execute: async (input, context) => {
     const cluster = await context.cluster();
     const objects = await manifestObjects(cluster, input, await manifestText(input, context.runbookDir));
@@ -107,15 +97,6 @@ export default defineAction({
 });
 
 type ApplyInput = Static<typeof applyInput>;
-
-/** `file` is relative to the runbook's folder, so a runbook and its manifests move together. */
-function manifestPath(input: ApplyInput, runbookDir: string): string {
-  return resolve(runbookDir, input.file ?? '');
-}
-
-async function manifestText(input: ApplyInput, runbookDir: string): Promise<string> {
-  return input.manifest ?? readFile(manifestPath(input, runbookDir), 'utf8');
-}
 
 function manifestObjects(cluster: Cluster, input: ApplyInput, text: string) {
   return resolveManifests(cluster, parseManifests(text), input.namespace ?? cluster.namespace);
