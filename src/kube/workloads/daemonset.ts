@@ -2,7 +2,7 @@
 // are ControllerRevisions. A DaemonSet runs one pod a node, so it does not scale.
 import type { V1DaemonSet } from '@kubernetes/client-node';
 import { controllerRevisions } from './controller-revisions.ts';
-import { namingWorkload, type WorkloadKind } from './kind.ts';
+import { readAndPatch, type WorkloadKind } from './kind.ts';
 import { done, failed, observed, type RolloutStatus, waiting } from './status.ts';
 
 export function daemonSetRolloutStatus(daemonSet: V1DaemonSet): RolloutStatus {
@@ -23,15 +23,10 @@ export const daemonSet = {
   apiVersion: 'apps/v1',
   resource: 'daemonsets',
   rollout: {
-    read: (cluster, ref) =>
-      namingWorkload(ref, () => cluster.apps.readNamespacedDaemonSet({ name: ref.name, namespace: ref.namespace })),
-    patch: (cluster, ref, patch) =>
-      namingWorkload(ref, () =>
-        cluster.apps.patchNamespacedDaemonSet(
-          { name: ref.name, namespace: ref.namespace, body: patch.body },
-          cluster.lib.setHeaderOptions('Content-Type', patch.strategy),
-        ),
-      ),
+    ...readAndPatch(
+      (apps, request) => apps.readNamespacedDaemonSet(request),
+      (apps, request, options) => apps.patchNamespacedDaemonSet(request, options),
+    ),
     status: daemonSetRolloutStatus,
     revisions: controllerRevisions,
   },

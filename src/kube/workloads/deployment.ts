@@ -4,7 +4,7 @@
 // rolled back nor restarted, as kubectl refuses to.
 import type { V1Deployment, V1ReplicaSet } from '@kubernetes/client-node';
 import type { Cluster } from '../cluster.ts';
-import { describeWorkload, namingWorkload, type WorkloadKind, type WorkloadRef } from './kind.ts';
+import { describeWorkload, namingWorkload, readAndPatch, type WorkloadKind, type WorkloadRef } from './kind.ts';
 import {
   CHANGE_CAUSE_ANNOTATION,
   isControlledBy,
@@ -99,15 +99,10 @@ export const deployment = {
   resource: 'deployments',
   scales: true,
   rollout: {
-    read: (cluster, ref) =>
-      namingWorkload(ref, () => cluster.apps.readNamespacedDeployment({ name: ref.name, namespace: ref.namespace })),
-    patch: (cluster, ref, patch) =>
-      namingWorkload(ref, () =>
-        cluster.apps.patchNamespacedDeployment(
-          { name: ref.name, namespace: ref.namespace, body: patch.body },
-          cluster.lib.setHeaderOptions('Content-Type', patch.strategy),
-        ),
-      ),
+    ...readAndPatch(
+      (apps, request) => apps.readNamespacedDeployment(request),
+      (apps, request, options) => apps.patchNamespacedDeployment(request, options),
+    ),
     status: deploymentRolloutStatus,
     revisions: {
       list: replicaSetRevisions,

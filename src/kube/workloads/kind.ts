@@ -4,7 +4,7 @@
 // registry.ts; what is the same for every kind (waits, scaling, permissions, choosing a revision)
 // is written once in the modules beside them. This file decides the shape of a kind and how a
 // workload is named.
-import type { KubernetesObject, PatchStrategy, V1PodTemplateSpec } from '@kubernetes/client-node';
+import type { AppsV1Api, KubernetesObject, PatchStrategy, V1PodTemplateSpec } from '@kubernetes/client-node';
 import type { Cluster } from '../cluster.ts';
 import { apiErrorMessage } from '../errors.ts';
 import type { Revision } from './revisions.ts';
@@ -60,6 +60,35 @@ export interface WorkloadKind<W extends Workload = Workload> {
   /** Present when the kind has revisions and rollouts (`kubectl rollout`). */
   readonly rollout?: Rollouts<W>;
 }
+
+/** What the typed client's calls for one object take (a patch adds its body). */
+interface ObjectRequest {
+  name: string;
+  namespace: string;
+}
+
+/**
+ * A kind's `read` and `patch` from the typed client's calls for it (the client has a pair per
+ * kind): errors name the workload, and a patch goes with its strategy's Content-Type.
+ */
+export function readAndPatch<W extends Workload>(
+  read: (apps: AppsV1Api, request: ObjectRequest) => Promise<W>,
+  patch: (apps: AppsV1Api, request: ObjectRequest & { body: object }, options: HeaderOptions) => Promise<W>,
+): Pick<Rollouts<W>, 'read' | 'patch'> {
+  return {
+    read: (cluster, ref) => namingWorkload(ref, () => read(cluster.apps, { name: ref.name, namespace: ref.namespace })),
+    patch: (cluster, ref, { strategy, body }) =>
+      namingWorkload(ref, () =>
+        patch(
+          cluster.apps,
+          { name: ref.name, namespace: ref.namespace, body },
+          cluster.lib.setHeaderOptions('Content-Type', strategy),
+        ),
+      ),
+  };
+}
+
+type HeaderOptions = ReturnType<Cluster['lib']['setHeaderOptions']>;
 
 /** A kind's rollouts: reading and patching it, when a rollout is done, its revisions. */
 export interface Rollouts<W extends Workload = Workload> {

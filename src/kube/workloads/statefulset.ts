@@ -2,7 +2,7 @@
 // partition); revisions are ControllerRevisions.
 import type { V1StatefulSet } from '@kubernetes/client-node';
 import { controllerRevisions } from './controller-revisions.ts';
-import { namingWorkload, type WorkloadKind } from './kind.ts';
+import { readAndPatch, type WorkloadKind } from './kind.ts';
 import { done, failed, observed, type RolloutStatus, waiting } from './status.ts';
 
 export function statefulSetRolloutStatus(statefulSet: V1StatefulSet): RolloutStatus {
@@ -33,15 +33,10 @@ export const statefulSet = {
   resource: 'statefulsets',
   scales: true,
   rollout: {
-    read: (cluster, ref) =>
-      namingWorkload(ref, () => cluster.apps.readNamespacedStatefulSet({ name: ref.name, namespace: ref.namespace })),
-    patch: (cluster, ref, patch) =>
-      namingWorkload(ref, () =>
-        cluster.apps.patchNamespacedStatefulSet(
-          { name: ref.name, namespace: ref.namespace, body: patch.body },
-          cluster.lib.setHeaderOptions('Content-Type', patch.strategy),
-        ),
-      ),
+    ...readAndPatch(
+      (apps, request) => apps.readNamespacedStatefulSet(request),
+      (apps, request, options) => apps.patchNamespacedStatefulSet(request, options),
+    ),
     status: statefulSetRolloutStatus,
     revisions: controllerRevisions,
   },
