@@ -8,7 +8,7 @@
 // JSON Patch list at all.
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { parseAllDocuments, parseDocument, type YAMLError } from 'yaml';
-import { formatDuration } from '../runbook/duration.ts';
+import { formatDuration } from '../duration-text.ts';
 import { type RecordChange, recordedPatch } from './changes.ts';
 import type { Cluster } from './cluster.ts';
 import { type ApiObject, combineVerdicts, jobVerdict, MAX_OBJECTS_DESCRIBED, type Verdict } from './conditions.ts';

@@ -2,7 +2,7 @@
 // the workload, judged on every change by its kind's status viewer (or the scale check), reporting
 // each new status as progress and failing fast when the workload cannot get there.
 import type { Cluster } from '../cluster.ts';
-import { formatDuration } from '../../runbook/duration.ts';
+import { formatDuration } from '../../duration-text.ts';
 import { watchUntil } from '../watch.ts';
 import { describeWorkload, type Workload, type WorkloadRef } from './kind.ts';
 import { type RolloutKind, rolloutsOf, type ScaleKind, type WorkloadKindName, workloadKind } from './registry.ts';
