@@ -50,6 +50,7 @@ export interface WorkloadPatch {
   body: object;
 }
 
+/** One kind, as its file declares it and the registry holds it. */
 export interface WorkloadKind<W extends Workload = Workload> {
   /** Where the kind is served: its group for RBAC, its URL for watches and the scale subresource. */
   readonly apiVersion: string;
@@ -59,6 +60,33 @@ export interface WorkloadKind<W extends Workload = Workload> {
   readonly scales?: true;
   /** Present when the kind has revisions and rollouts (`kubectl rollout`). */
   readonly rollout?: Rollouts<W>;
+}
+
+/**
+ * A kind's rollouts: reading and patching it, when a rollout is done, its revisions. Written as
+ * methods so that a kind's object, typed for its own workload (V1Deployment), fits the registry's
+ * Rollouts<Workload>.
+ */
+export interface Rollouts<W extends Workload = Workload> {
+  read(cluster: Cluster, ref: WorkloadRef): Promise<W>;
+  patch(cluster: Cluster, ref: WorkloadRef, patch: WorkloadPatch): Promise<W>;
+  /** kubectl's StatusViewer: whether the rollout is done, still going, or cannot finish. */
+  status(workload: W): RolloutStatus;
+  revisions: RevisionSource<W>;
+  /** Why the workload may not be rolled back or restarted now (`doing` it), if it may not. */
+  refusal?(ref: WorkloadRef, workload: W, doing: string): string | undefined;
+}
+
+/** Where a kind keeps its revisions (kubectl's HistoryViewer), and the patch back to each (its Rollbacker). */
+export interface RevisionSource<W extends Workload = Workload> {
+  /** Every revision the workload can go back to, in no particular order. */
+  list(cluster: Cluster, ref: WorkloadRef, workload: W): Promise<Revision[]>;
+  /** The revision the workload runs now. */
+  current(cluster: Cluster, ref: WorkloadRef, workload: W): Promise<number | undefined>;
+  /** What the revisions are listed as, for RBAC. */
+  readonly listed: { group: string; resource: string };
+  /** Whether `current` lists the revisions, rather than reading the workload alone. */
+  readonly currentLists: boolean;
 }
 
 /** What the typed client's calls for one object take (a patch adds its body). */
@@ -89,26 +117,3 @@ export function readAndPatch<W extends Workload>(
 }
 
 type HeaderOptions = ReturnType<Cluster['lib']['setHeaderOptions']>;
-
-/** A kind's rollouts: reading and patching it, when a rollout is done, its revisions. */
-export interface Rollouts<W extends Workload = Workload> {
-  read(cluster: Cluster, ref: WorkloadRef): Promise<W>;
-  patch(cluster: Cluster, ref: WorkloadRef, patch: WorkloadPatch): Promise<W>;
-  /** kubectl's StatusViewer: whether the rollout is done, still going, or cannot finish. */
-  status(workload: W): RolloutStatus;
-  revisions: RevisionSource<W>;
-  /** Why the workload may not be rolled back or restarted now (`doing` it), if it may not. */
-  refusal?(ref: WorkloadRef, workload: W, doing: string): string | undefined;
-}
-
-/** Where a kind keeps its revisions (kubectl's HistoryViewer), and the patch back to each (its Rollbacker). */
-export interface RevisionSource<W extends Workload = Workload> {
-  /** Every revision the workload can go back to, in no particular order. */
-  list(cluster: Cluster, ref: WorkloadRef, workload: W): Promise<Revision[]>;
-  /** The revision the workload runs now. */
-  current(cluster: Cluster, ref: WorkloadRef, workload: W): Promise<number | undefined>;
-  /** What the revisions are listed as, for RBAC. */
-  readonly listed: { group: string; resource: string };
-  /** Whether `current` lists the revisions, rather than reading the workload alone. */
-  readonly currentLists: boolean;
-}

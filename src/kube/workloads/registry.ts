@@ -7,6 +7,7 @@ import type { Rollouts, WorkloadKind } from './kind.ts';
 import { replicaSet } from './replicaset.ts';
 import { statefulSet } from './statefulset.ts';
 
+// The order is the order actions list the kinds they take (in their schema and help).
 const WORKLOAD_KINDS = {
   Deployment: deployment,
   StatefulSet: statefulSet,
