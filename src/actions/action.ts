@@ -7,6 +7,7 @@ import type { Static, TObject } from 'typebox';
 import type { Permission } from '../kube/access.ts';
 import type { Change, RecordChange } from '../kube/changes.ts';
 import type { Cluster } from '../kube/cluster.ts';
+import { durationMs } from '../runbook/duration.ts';
 
 export interface PlanContext {
   /** The cluster of the step's `context:`. */
@@ -73,4 +74,9 @@ export type ActionInput<Spec extends ActionSpec> = Static<Spec['input']>;
 /** Identity function that keeps the literal input type, so `ActionInput` is precise. */
 export function defineAction<Input extends TObject>(spec: ActionSpec<Input>): ActionSpec<Input> {
   return spec;
+}
+
+/** A wait's limit in ms: its own `timeout` input, else the step's timeout, else none. */
+export function waitLimitMs(timeout: string | undefined, stepTimeoutMs: number | undefined): number | undefined {
+  return timeout === undefined ? stepTimeoutMs : durationMs(timeout);
 }

@@ -8,15 +8,15 @@
 // JSON Patch list at all.
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { parseAllDocuments, parseDocument, type YAMLError } from 'yaml';
-import { ROLLOUT_KINDS } from '../actions/rollout/kinds.ts';
-import { durationMs, formatDuration } from '../runbook/duration.ts';
+import { formatDuration } from '../duration-text.ts';
 import { type RecordChange, recordedPatch } from './changes.ts';
 import type { Cluster } from './cluster.ts';
 import { type ApiObject, combineVerdicts, jobVerdict, MAX_OBJECTS_DESCRIBED, type Verdict } from './conditions.ts';
 import { isNotFound } from './errors.ts';
-import { type RolloutKind, type RolloutWorkload, rolloutStatus } from './rollout.ts';
 import { collectionPath, type ObjectQuery, watchUntil } from './watch.ts';
 import { parseJsonOrUndefined } from './json.ts';
+import type { Workload } from './workloads/kind.ts';
+import { workloadKindNamed } from './workloads/registry.ts';
 
 /** The field manager of everything drill applies, as kubectl's is `kubectl`. */
 export const FIELD_MANAGER = 'kubectl-drill';
@@ -265,15 +265,13 @@ export function groupOf(apiVersion: string): string {
 export function readinessCheck(apiVersion: string, kind: string): ((object: ApiObject) => Verdict) | undefined {
   const group = groupOf(apiVersion);
   if (group === 'batch' && kind === 'Job') return jobVerdict;
-  if (group !== 'apps' || !isRolloutKind(kind)) return undefined;
+  const workload = workloadKindNamed(kind);
+  const rollouts = workload?.rollout;
+  if (!rollouts || groupOf(workload.apiVersion) !== group) return undefined;
   return (object) => {
-    const status = rolloutStatus(kind, object as RolloutWorkload);
+    const status = rollouts.status(object as Workload);
     return { state: status.state === 'done' ? 'met' : status.state, seen: status.message };
   };
-}
-
-function isRolloutKind(kind: string): kind is RolloutKind {
-  return (ROLLOUT_KINDS as readonly string[]).includes(kind);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -351,11 +349,6 @@ export function checkDeleted(uids?: ReadonlySet<string>): (objects: readonly Api
     const more = left.length > MAX_OBJECTS_DESCRIBED ? ` and ${left.length - MAX_OBJECTS_DESCRIBED} more` : '';
     return { state: 'waiting', seen: `still there: ${described.join(', ')}${more}` };
   };
-}
-
-/** A wait's limit: its own `timeout` input, else the step's timeout, else none. */
-export function waitLimitMs(timeout: string | undefined, stepTimeoutMs: number | undefined): number | undefined {
-  return timeout === undefined ? stepTimeoutMs : durationMs(timeout);
 }
 
 /** The verdict on the objects as they are now, for plans: one list, no watch. */

@@ -160,7 +160,11 @@ export async function collectionPath(
   if (!resource) {
     throw new Error(`the server has no resource for ${query.kind} in ${query.apiVersion}`);
   }
-  const base = query.apiVersion.includes('/') ? `/apis/${query.apiVersion}` : `/api/${query.apiVersion}`;
   const scope = resource.namespaced && query.namespace ? `/namespaces/${encodeURIComponent(query.namespace)}` : '';
-  return `${base}${scope}/${resource.name}`;
+  return `${groupVersionPath(query.apiVersion)}${scope}/${resource.name}`;
+}
+
+/** The URL path of an API group version: `/apis/apps/v1`, and `/api/v1` for the core group. */
+export function groupVersionPath(apiVersion: string): string {
+  return apiVersion.includes('/') ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
 }

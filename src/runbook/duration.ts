@@ -5,10 +5,10 @@
  * in a drill is that fast), and units must run from largest to smallest without repeats, because
  * `30m1h` or `1m1m` is far more likely a typo than an intent.
  */
+import { type Unit, UNIT_MS, UNITS_LARGEST_FIRST } from '../duration-text.ts';
 
-const UNIT_MS = { h: 3_600_000, m: 60_000, s: 1_000, ms: 1 } as const;
-type Unit = keyof typeof UNIT_MS;
-const UNITS_LARGEST_FIRST: readonly Unit[] = ['h', 'm', 's', 'ms'];
+export { formatDuration } from '../duration-text.ts';
+
 const SUB_MILLISECOND_UNITS = new Set(['us', 'µs', 'μs', 'ns']);
 
 const component = (unit: string) => `(?:[0-9]+(?:\\.[0-9]+)?${unit})?`;
@@ -62,20 +62,6 @@ export function parseDuration(text: string): DurationResult {
 
 function isUnit(text: string): text is Unit {
   return Object.hasOwn(UNIT_MS, text);
-}
-
-/** Formats milliseconds as the shortest Go-style duration that `parseDuration` reads back. */
-export function formatDuration(ms: number): string {
-  if (!Number.isSafeInteger(ms) || ms < 0) throw new RangeError(`cannot format ${ms} as a duration`);
-  if (ms === 0) return '0s';
-  let rest = ms;
-  let text = '';
-  for (const unit of UNITS_LARGEST_FIRST) {
-    const count = Math.floor(rest / UNIT_MS[unit]);
-    if (count > 0) text += `${count}${unit}`;
-    rest -= count * UNIT_MS[unit];
-  }
-  return text;
 }
 
 /** Milliseconds of a duration that validation has accepted; throws with the reason if it is not one. */

@@ -1,18 +1,14 @@
-// The pure decisions of src/kube/rollout.ts: which revision a rollback goes to, when two templates
-// are the same, which annotations a rolled-back Deployment gets, and when a rollout or a scale is done.
+// The pure decisions of the workload kinds (src/kube/workloads): which revision a rollback goes to,
+// when two templates are the same, which annotations a rolled-back Deployment gets, and when a
+// rollout or a scale is done.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { V1DaemonSet, V1Deployment, V1PodTemplateSpec, V1StatefulSet } from '@kubernetes/client-node';
-import {
-  chooseRevision,
-  daemonSetRolloutStatus,
-  deploymentRolloutStatus,
-  parseRevision,
-  rollbackAnnotations,
-  sameTemplate,
-  scaleStatus,
-  statefulSetRolloutStatus,
-} from '../../src/kube/rollout.ts';
+import { daemonSetRolloutStatus } from '../../src/kube/workloads/daemonset.ts';
+import { deploymentRolloutStatus, rollbackAnnotations } from '../../src/kube/workloads/deployment.ts';
+import { chooseRevision, parseRevision, sameTemplate } from '../../src/kube/workloads/revisions.ts';
+import { statefulSetRolloutStatus } from '../../src/kube/workloads/statefulset.ts';
+import { scaleStatus } from '../../src/kube/workloads/status.ts';
 
 const history = (...revisions: number[]) => revisions.map((revision) => ({ revision }));
 

@@ -15,10 +15,9 @@ import {
   resolveManifests,
   serverSideApply,
   waitForObjects,
-  waitLimitMs,
 } from '../../kube/objects.ts';
 import { exactlyOneOf, Namespace, WaitTimeout } from '../../runbook/inputs.ts';
-import { defineAction, type ExecuteContext } from '../action.ts';
+import { defineAction, type ExecuteContext, waitLimitMs } from '../action.ts';
 import { manifestInputs, manifestText, manifestTextNow } from '../manifest-source.ts';
 
 /** Objects named one by one in a plan's summary; more are counted. */

@@ -10,10 +10,9 @@ import {
   guessResource,
   resolveObject,
   waitForObjects,
-  waitLimitMs,
 } from '../../kube/objects.ts';
 import { WaitTimeout } from '../../runbook/inputs.ts';
-import { defineAction } from '../action.ts';
+import { defineAction, waitLimitMs } from '../action.ts';
 import { objectReferenceInputs } from './object-ref.ts';
 
 export default defineAction({

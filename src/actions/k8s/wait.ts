@@ -12,10 +12,9 @@ import {
   isNamespaced,
   type ObjectWait,
   waitForObjects,
-  waitLimitMs,
 } from '../../kube/objects.ts';
 import { exactlyOneOf, LabelSelector, WaitTimeout } from '../../runbook/inputs.ts';
-import { defineAction } from '../action.ts';
+import { defineAction, waitLimitMs } from '../action.ts';
 import { objectReferenceInputs } from './object-ref.ts';
 
 const waitInput = Type.Object(

@@ -5,9 +5,9 @@
 import Type from 'typebox';
 import type { Permission } from '../../kube/access.ts';
 import { isJobManifest, jobToRun, runJob } from '../../kube/jobs.ts';
-import { describeObject, type Manifest, parseManifests, waitLimitMs } from '../../kube/objects.ts';
+import { describeObject, type Manifest, parseManifests } from '../../kube/objects.ts';
 import { exactlyOneOf, Namespace, WaitTimeout } from '../../runbook/inputs.ts';
-import { defineAction } from '../action.ts';
+import { defineAction, waitLimitMs } from '../action.ts';
 import { manifestInputs, manifestText, manifestTextNow } from '../manifest-source.ts';
 
 const input = Type.Object(

@@ -1,22 +1,12 @@
 import Type from 'typebox';
 import { apiErrorMessage } from '../../kube/errors.ts';
-import {
-  currentRevision,
-  describeWorkload,
-  historyPermission,
-  imagesOf,
-  patchWorkload,
-  pausedRefusal,
-  readWorkload,
-  restartPatch,
-  waitForRollout,
-  waitPermissions,
-  workloadPermissions,
-  workloadRef,
-} from '../../kube/rollout.ts';
+import { describeWorkload, workloadRef } from '../../kube/workloads/kind.ts';
+import { currentRevisionPermissions, waitPermissions, workloadPermissions } from '../../kube/workloads/permissions.ts';
+import { ROLLOUT_KINDS, rolloutsOf } from '../../kube/workloads/registry.ts';
+import { imagesOf, restartPatch } from '../../kube/workloads/revisions.ts';
+import { waitForRollout } from '../../kube/workloads/wait.ts';
 import { WaitTimeout, workloadInputs } from '../../runbook/inputs.ts';
-import { defineAction } from '../action.ts';
-import { ROLLOUT_KINDS } from './kinds.ts';
+import { defineAction, waitLimitMs } from '../action.ts';
 
 export default defineAction({
   name: 'rollout.restart',
@@ -31,10 +21,11 @@ export default defineAction({
   plan: async (input, context) => {
     const cluster = await context.cluster();
     const ref = workloadRef(input, cluster.namespace);
+    const rollouts = rolloutsOf(ref.kind);
     const what = describeWorkload(ref);
     try {
-      const workload = await readWorkload(cluster, ref);
-      const paused = pausedRefusal(ref, workload, 'restart');
+      const workload = await rollouts.read(cluster, ref);
+      const paused = rollouts.refusal?.(ref, workload, 'restart');
       if (paused) return { summary: `cannot restart: ${paused}` };
       return {
         summary: `restart the pods of ${what} (${imagesOf(workload.spec?.template)}) with a rolling update`,
@@ -47,22 +38,18 @@ export default defineAction({
 
   permissions: (input, namespace) => {
     const ref = workloadRef(input, namespace);
-    return [
-      ...workloadPermissions(ref, ['get', 'patch']),
-      ...waitPermissions(ref),
-      // The revision of a StatefulSet or DaemonSet is read from its ControllerRevisions.
-      ...(ref.kind === 'Deployment' ? [] : [historyPermission(ref)]),
-    ];
+    return [...workloadPermissions(ref, ['get', 'patch']), ...waitPermissions(ref), ...currentRevisionPermissions(ref)];
   },
 
   execute: async (input, context) => {
     const cluster = await context.cluster();
     const ref = workloadRef(input, cluster.namespace);
-    const paused = pausedRefusal(ref, await readWorkload(cluster, ref), 'restart');
+    const rollouts = rolloutsOf(ref.kind);
+    const paused = rollouts.refusal?.(ref, await rollouts.read(cluster, ref), 'restart');
     if (paused) throw new Error(paused);
     context.progress(`restarting ${describeWorkload(ref)}`, { ...ref });
-    await patchWorkload(cluster, ref, restartPatch(new Date()));
-    const workload = await waitForRollout(cluster, ref, context, input.timeout);
-    return { outputs: { revision: await currentRevision(cluster, ref, workload) } };
+    await rollouts.patch(cluster, ref, restartPatch(new Date()));
+    const workload = await waitForRollout(cluster, ref, context, waitLimitMs(input.timeout, context.timeoutMs));
+    return { outputs: { revision: await rollouts.revisions.current(cluster, ref, workload) } };
   },
 });

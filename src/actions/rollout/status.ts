@@ -1,18 +1,11 @@
 import Type from 'typebox';
 import { apiErrorMessage } from '../../kube/errors.ts';
-import {
-  currentRevision,
-  describeWorkload,
-  historyPermission,
-  readWorkload,
-  rolloutStatus,
-  waitForRollout,
-  waitPermissions,
-  workloadRef,
-} from '../../kube/rollout.ts';
+import { describeWorkload, workloadRef } from '../../kube/workloads/kind.ts';
+import { currentRevisionPermissions, waitPermissions } from '../../kube/workloads/permissions.ts';
+import { ROLLOUT_KINDS, rolloutsOf } from '../../kube/workloads/registry.ts';
+import { waitForRollout } from '../../kube/workloads/wait.ts';
 import { WaitTimeout, workloadInputs } from '../../runbook/inputs.ts';
-import { defineAction } from '../action.ts';
-import { ROLLOUT_KINDS } from './kinds.ts';
+import { defineAction, waitLimitMs } from '../action.ts';
 
 export default defineAction({
   name: 'rollout.status',
@@ -27,9 +20,10 @@ export default defineAction({
   plan: async (input, context) => {
     const cluster = await context.cluster();
     const ref = workloadRef(input, cluster.namespace);
+    const rollouts = rolloutsOf(ref.kind);
     const what = describeWorkload(ref);
     try {
-      const status = rolloutStatus(ref.kind, await readWorkload(cluster, ref));
+      const status = rollouts.status(await rollouts.read(cluster, ref));
       return { summary: `wait for the rollout of ${what} (now: ${status.message})` };
     } catch (error) {
       return { summary: `wait for the rollout of ${what}`, warnings: [apiErrorMessage(error)] };
@@ -38,14 +32,13 @@ export default defineAction({
 
   permissions: (input, namespace) => {
     const ref = workloadRef(input, namespace);
-    // The revision of a StatefulSet or DaemonSet is read from its ControllerRevisions.
-    return [...waitPermissions(ref), ...(ref.kind === 'Deployment' ? [] : [historyPermission(ref)])];
+    return [...waitPermissions(ref), ...currentRevisionPermissions(ref)];
   },
 
   execute: async (input, context) => {
     const cluster = await context.cluster();
     const ref = workloadRef(input, cluster.namespace);
-    const workload = await waitForRollout(cluster, ref, context, input.timeout);
-    return { outputs: { revision: await currentRevision(cluster, ref, workload) } };
+    const workload = await waitForRollout(cluster, ref, context, waitLimitMs(input.timeout, context.timeoutMs));
+    return { outputs: { revision: await rolloutsOf(ref.kind).revisions.current(cluster, ref, workload) } };
   },
 });

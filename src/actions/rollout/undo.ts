@@ -1,35 +1,24 @@
 import Type from 'typebox';
 import type { Cluster } from '../../kube/cluster.ts';
 import { apiErrorMessage } from '../../kube/errors.ts';
-import {
-  chooseRevision,
-  describeRevision,
-  describeWorkload,
-  historyPermission,
-  patchWorkload,
-  pausedRefusal,
-  readWorkload,
-  revisionHistory,
-  sameTemplate,
-  waitForRollout,
-  waitPermissions,
-  workloadPermissions,
-  workloadRef,
-  type WorkloadRef,
-} from '../../kube/rollout.ts';
+import { describeWorkload, workloadRef, type WorkloadRef } from '../../kube/workloads/kind.ts';
+import { historyPermission, waitPermissions, workloadPermissions } from '../../kube/workloads/permissions.ts';
+import { ROLLOUT_KINDS, type RolloutKind, rolloutsOf } from '../../kube/workloads/registry.ts';
+import { chooseRevision, describeRevision, sameTemplate } from '../../kube/workloads/revisions.ts';
+import { waitForRollout } from '../../kube/workloads/wait.ts';
 import { WaitTimeout, workloadInputs } from '../../runbook/inputs.ts';
-import { defineAction } from '../action.ts';
-import { ROLLOUT_KINDS } from './kinds.ts';
+import { defineAction, waitLimitMs } from '../action.ts';
 
 /** The rollback kubectl would do: from the current revision to the chosen one. */
-async function resolveUndo(cluster: Cluster, ref: WorkloadRef, toRevision: number) {
-  const workload = await readWorkload(cluster, ref);
-  const history = await revisionHistory(cluster, ref, workload);
+async function resolveUndo(cluster: Cluster, ref: WorkloadRef<RolloutKind>, toRevision: number) {
+  const rollouts = rolloutsOf(ref.kind);
+  const workload = await rollouts.read(cluster, ref);
+  const history = await rollouts.revisions.list(cluster, ref, workload);
   const { current, target } = chooseRevision(history, toRevision, describeWorkload(ref));
   return {
     current,
     target,
-    paused: pausedRefusal(ref, workload, 'roll back'),
+    paused: rollouts.refusal?.(ref, workload, 'roll back'),
     alreadyThere: sameTemplate(target.template, workload.spec?.template),
   };
 }
@@ -110,9 +99,11 @@ export default defineAction({
         `rolling back ${what} from revision ${current.revision} to ${describeRevision(target)}`,
         revisions,
       );
-      await patchWorkload(cluster, ref, target.restore);
+      await rolloutsOf(ref.kind).patch(cluster, ref, target.restore);
     }
-    if (input.wait !== false) await waitForRollout(cluster, ref, context, input.timeout);
+    if (input.wait !== false) {
+      await waitForRollout(cluster, ref, context, waitLimitMs(input.timeout, context.timeoutMs));
+    }
     return { outputs: { fromRevision: current.revision, toRevision: target.revision } };
   },
 });

@@ -1,16 +1,12 @@
 import Type from 'typebox';
 import { apiErrorMessage } from '../../kube/errors.ts';
-import {
-  describeWorkload,
-  readScale,
-  scaleTo,
-  waitForReplicas,
-  waitPermissions,
-  workloadPermissions,
-  workloadRef,
-} from '../../kube/rollout.ts';
+import { describeWorkload, workloadRef } from '../../kube/workloads/kind.ts';
+import { waitPermissions, workloadPermissions } from '../../kube/workloads/permissions.ts';
+import { SCALE_KINDS } from '../../kube/workloads/registry.ts';
+import { readScale, scaleTo } from '../../kube/workloads/scale.ts';
+import { waitForReplicas } from '../../kube/workloads/wait.ts';
 import { WaitTimeout, workloadInputs } from '../../runbook/inputs.ts';
-import { defineAction } from '../action.ts';
+import { defineAction, waitLimitMs } from '../action.ts';
 
 export default defineAction({
   name: 'scale',
@@ -18,7 +14,7 @@ export default defineAction({
   mutating: true,
   input: Type.Object(
     {
-      ...workloadInputs(['Deployment', 'StatefulSet', 'ReplicaSet']),
+      ...workloadInputs(SCALE_KINDS),
       replicas: Type.Integer({ minimum: 0, description: 'Desired number of replicas.' }),
       wait: Type.Optional(
         Type.Boolean({ default: true, description: 'Wait until the ready replicas match `replicas`.' }),
@@ -64,7 +60,9 @@ export default defineAction({
       previousReplicas,
       replicas: input.replicas,
     });
-    if (input.wait !== false) await waitForReplicas(cluster, ref, input.replicas, context, input.timeout);
+    if (input.wait !== false) {
+      await waitForReplicas(cluster, ref, input.replicas, context, waitLimitMs(input.timeout, context.timeoutMs));
+    }
     return { outputs: { previousReplicas } };
   },
 });

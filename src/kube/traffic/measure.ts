@@ -4,7 +4,7 @@
 // curve. A measure whose source has no baseline yet (a metric not scraped twice since its exporter
 // or Prometheus started) waits for one, within a bound, saying so at each retry: a drill started a
 // moment too early is not a failed drill.
-import { formatDuration } from '../../runbook/duration.ts';
+import { formatDuration } from '../../duration-text.ts';
 import { type CurvePoint, REPORTED_THRESHOLDS, ShareTracker } from './share.ts';
 
 export type MeasureSource = 'prometheus' | 'endpoints' | 'http';

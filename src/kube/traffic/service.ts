@@ -7,6 +7,7 @@ import { type WriteContext, writeFields } from '../changes.ts';
 import type { Cluster } from '../cluster.ts';
 import { apiErrorMessage, isInvalid, isNotFound } from '../errors.ts';
 import { apiRequest } from '../objects.ts';
+import { readScale, scalePath } from '../workloads/scale.ts';
 import { formatPointer } from './json-patch.ts';
 
 export type WorkloadKind = 'Deployment' | 'StatefulSet';
@@ -38,12 +39,6 @@ export type ServiceRestore =
       pods: RelabelledPod[];
     };
 
-const RESOURCES: Record<WorkloadKind, string> = { Deployment: 'deployments', StatefulSet: 'statefulsets' };
-
-function scalePath(workload: Pick<ScaledWorkload, 'kind' | 'namespace' | 'name'>): string {
-  return `/apis/apps/v1/namespaces/${workload.namespace}/${RESOURCES[workload.kind]}/${workload.name}/scale`;
-}
-
 export interface ScaleDrainOptions {
   namespace: string;
   workloads?: readonly { kind: WorkloadKind; name: string }[];
@@ -56,13 +51,7 @@ export async function regionWorkloads(cluster: Cluster, options: ScaleDrainOptio
   if (options.workloads) {
     return Promise.all(
       options.workloads.map(async ({ kind, name }) => {
-        const read =
-          kind === 'Deployment'
-            ? cluster.apps.readNamespacedDeploymentScale({ namespace, name })
-            : cluster.apps.readNamespacedStatefulSetScale({ namespace, name });
-        const scale = await read.catch((error: unknown) => {
-          throw new Error(`${kind} ${namespace}/${name}: ${apiErrorMessage(error)}`, { cause: error });
-        });
+        const scale = await readScale(cluster, { kind, namespace, name });
         return { kind, namespace, name, replicas: scale.spec?.replicas ?? 0 };
       }),
     );

@@ -1,2 +1,0 @@
-/** Workload kinds that have rollouts (revisions, `kubectl rollout`). */
-export const ROLLOUT_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet'] as const;
