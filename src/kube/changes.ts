@@ -146,12 +146,28 @@ export function valueAtPointer(document: unknown, pointer: string): unknown {
 // Diffs and patches (pure)
 
 /**
+ * Whether two field values mean the same to the API server. An absent field and its zero value are
+ * one thing on the wire (Go's `omitempty`: a Scale of 0 replicas has no `spec.replicas`), so they
+ * compare equal.
+ */
+export function sameValue(a: unknown, b: unknown): boolean {
+  return isDeepStrictEqual(zeroAsAbsent(a), zeroAsAbsent(b));
+}
+
+function zeroAsAbsent(value: unknown): unknown {
+  if (value === undefined || value === 0 || value === false || value === '') return null;
+  if (Array.isArray(value) && value.length === 0) return null;
+  if (isMapping(value) && Object.keys(value).length === 0) return null;
+  return value;
+}
+
+/**
  * The fields that differ between two versions of an object, as leaf changes. Lists that change
  * length are one change of the whole list: positions in them mean nothing once items come or go.
  */
 export function diffFields(before: unknown, after: unknown, path = ''): FieldChange[] {
   if (SERVER_FIELDS.includes(path)) return [];
-  if (isDeepStrictEqual(before ?? null, after ?? null)) return [];
+  if (sameValue(before, after)) return [];
   const bothObjects = isMapping(before) && isMapping(after);
   const sameLengthLists = Array.isArray(before) && Array.isArray(after) && before.length === after.length;
   if (bothObjects) {
@@ -168,7 +184,7 @@ export function diffFields(before: unknown, after: unknown, path = ''): FieldCha
 export function fieldChanges(live: unknown, values: readonly FieldValue[]): FieldChange[] {
   return values
     .map(({ path, value }) => ({ path, before: valueAtPointer(live, path), after: value ?? null }))
-    .filter((field) => !isDeepStrictEqual(field.before, field.after));
+    .filter((field) => !sameValue(field.before, field.after));
 }
 
 /**
@@ -324,10 +340,11 @@ export async function undoChange(cluster: Cluster, change: Change, signal?: Abor
     let conflict = false;
     for (const field of change.fields) {
       const now = valueAtPointer(live, field.path);
-      if (isDeepStrictEqual(now, field.after)) {
-        moves.push({ path: field.path, from: field.after, to: field.before });
+      if (sameValue(now, field.after)) {
+        // From the value as it is, which may be the absent form of the value set.
+        moves.push({ path: field.path, from: now, to: field.before });
         lines.push(`${what} ${field.path}: ${show(field.after)} -> ${show(field.before)}`);
-      } else if (isDeepStrictEqual(now, field.before)) {
+      } else if (sameValue(now, field.before)) {
         lines.push(`${what} ${field.path}: already ${show(field.before)}`);
       } else {
         conflict = true;

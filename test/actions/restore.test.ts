@@ -32,7 +32,10 @@ describe('restore.job', () => {
     assert.match(String(first.outputs.job), /^restore-orders-[0-9a-f]{5}$/);
     assert.notEqual(first.outputs.job, second.outputs.job, 'every run creates a Job of its own');
     assert.equal(first.outputs.succeededPods, 1);
-    assert.ok(typeof first.outputs.jobMs === 'number' && first.outputs.jobMs >= 1000, `jobMs ${String(first.outputs.jobMs)}`);
+    assert.ok(
+      typeof first.outputs.jobMs === 'number' && first.outputs.jobMs >= 1000,
+      `jobMs ${String(first.outputs.jobMs)}`,
+    );
     assert.ok(first.recorded.progress.some((p) => p.message.endsWith('complete')));
 
     const [created] = first.recorded.changes;

@@ -5,9 +5,11 @@ import { describe, test } from 'node:test';
 import apply from '../../src/actions/k8s/apply.ts';
 import patch from '../../src/actions/k8s/patch.ts';
 import cordon from '../../src/actions/nodes/cordon.ts';
+import rolloutUndo from '../../src/actions/rollout/undo.ts';
+import scale from '../../src/actions/workloads/scale.ts';
 import { type Change, undoChange } from '../../src/kube/changes.ts';
 import { runAction } from '../support/actions.ts';
-import { admin, core, testNamespace } from '../support/sandbox.ts';
+import { admin, apps, core, deployment, testNamespace, waitFor } from '../support/sandbox.ts';
 
 const configMap = (namespace: string, name: string, data: Record<string, string>) =>
   `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ${name}, namespace: ${namespace}}\ndata: ${JSON.stringify(data)}\n`;
@@ -92,5 +94,49 @@ describe('undoing recorded changes', () => {
     assert.ok(paths.includes('/data/a') && paths.includes('/data/b'), paths.join(', '));
     assert.equal((await undoChange(admin, change)).result, 'restored');
     assert.deepEqual(await readData(namespace, 'cfg'), { a: '1' });
+  });
+});
+
+describe('undoing workload changes', () => {
+  test('a rollback of a release is undone by putting its pod template back; a scale by its count', async () => {
+    const namespace = await testNamespace('undo-rollout');
+    const web = deployment('web', 2);
+    await apps.createNamespacedDeployment({ namespace, body: web });
+    await waitFor(
+      'revision 1 rolled out',
+      async () => (await apps.readNamespacedDeployment({ namespace, name: 'web' })).status?.readyReplicas === 2,
+    );
+    await apps.patchNamespacedDeployment(
+      {
+        namespace,
+        name: 'web',
+        body: { spec: { template: { spec: { containers: [{ name: 'app', image: 'registry.test.example/web:2' }] } } } },
+      },
+      admin.lib.setHeaderOptions('Content-Type', admin.lib.PatchStrategy.StrategicMergePatch),
+    );
+    const image = async () =>
+      (await apps.readNamespacedDeployment({ namespace, name: 'web' })).spec?.template.spec?.containers[0]?.image;
+    await waitFor('revision 2', async () => (await image()) === 'registry.test.example/web:2');
+
+    const undone = await runAction(rolloutUndo, { kind: 'Deployment', name: 'web', namespace, timeout: '1m' });
+    assert.equal(await image(), 'registry.test.example/web:1');
+    const [template] = undone.recorded.changes;
+    assert.equal(template?.type, 'fields');
+    assert.ok(
+      template.type === 'fields' &&
+        template.fields.some((f) => f.path.startsWith('/spec/template') && f.after === 'registry.test.example/web:1'),
+      JSON.stringify(template),
+    );
+    const outcome = await undoChange(admin, template);
+    assert.equal(outcome.result, 'restored', outcome.lines.join('\n'));
+    assert.equal(await image(), 'registry.test.example/web:2', 'the release the drill found is back');
+
+    const scaled = await runAction(scale, { kind: 'Deployment', name: 'web', namespace, replicas: 0, wait: false });
+    assert.equal(scaled.outputs.previousReplicas, 2);
+    const [replicas] = scaled.recorded.changes;
+    assert.ok(replicas);
+    assert.deepEqual(replicas?.type === 'fields' && replicas.fields, [{ path: '/spec/replicas', before: 2, after: 0 }]);
+    assert.equal((await undoChange(admin, replicas)).result, 'restored');
+    assert.equal((await apps.readNamespacedDeployment({ namespace, name: 'web' })).spec?.replicas, 2);
   });
 });

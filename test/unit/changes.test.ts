@@ -151,3 +151,14 @@ describe('reading a journal back', () => {
     assert.equal(prior.nextId, 4);
   });
 });
+
+describe('values the API server cannot tell apart', () => {
+  test('an absent field is its zero value (omitempty), and nothing else', async () => {
+    const { sameValue } = await import('../../src/kube/changes.ts');
+    for (const zero of [0, false, '', [], {}]) assert.ok(sameValue(null, zero), JSON.stringify(zero));
+    assert.ok(!sameValue(null, 1));
+    assert.ok(!sameValue(0, 1));
+    assert.ok(sameValue({ a: 1 }, { a: 1 }));
+    assert.ok(!sameValue('0', 0));
+  });
+});

@@ -2,7 +2,7 @@ import Type from 'typebox';
 import { apiErrorMessage } from '../../kube/errors.ts';
 import { describeWorkload, workloadRef } from '../../kube/workloads/kind.ts';
 import { currentRevisionPermissions, waitPermissions, workloadPermissions } from '../../kube/workloads/permissions.ts';
-import { ROLLOUT_KINDS, rolloutsOf } from '../../kube/workloads/registry.ts';
+import { ROLLOUT_KINDS, rolloutsOf, workloadKind } from '../../kube/workloads/registry.ts';
 import { imagesOf, restartPatch } from '../../kube/workloads/revisions.ts';
 import { waitForRollout } from '../../kube/workloads/wait.ts';
 import { WaitTimeout, workloadInputs } from '../../runbook/inputs.ts';
@@ -47,6 +47,13 @@ export default defineAction({
     const rollouts = rolloutsOf(ref.kind);
     const paused = rollouts.refusal?.(ref, await rollouts.read(cluster, ref), 'restart');
     if (paused) throw new Error(paused);
+    context.record({
+      type: 'irreversible',
+      what: `restart ${describeWorkload(ref)}: its pods are replaced`,
+      objects: [
+        { apiVersion: workloadKind(ref.kind).apiVersion, kind: ref.kind, namespace: ref.namespace, name: ref.name },
+      ],
+    });
     context.progress(`restarting ${describeWorkload(ref)}`, { ...ref });
     await rollouts.patch(cluster, ref, restartPatch(new Date()));
     const workload = await waitForRollout(cluster, ref, context, waitLimitMs(input.timeout, context.timeoutMs));

@@ -4,6 +4,7 @@ import { apiErrorMessage } from '../../kube/errors.ts';
 import { describeWorkload, workloadRef, type WorkloadRef } from '../../kube/workloads/kind.ts';
 import { historyPermission, waitPermissions, workloadPermissions } from '../../kube/workloads/permissions.ts';
 import { ROLLOUT_KINDS, type RolloutKind, rolloutsOf } from '../../kube/workloads/registry.ts';
+import { patchRecorded } from '../../kube/workloads/recorded-patch.ts';
 import { chooseRevision, describeRevision, sameTemplate } from '../../kube/workloads/revisions.ts';
 import { waitForRollout } from '../../kube/workloads/wait.ts';
 import { WaitTimeout, workloadInputs } from '../../runbook/inputs.ts';
@@ -99,7 +100,7 @@ export default defineAction({
         `rolling back ${what} from revision ${current.revision} to ${describeRevision(target)}`,
         revisions,
       );
-      await rolloutsOf(ref.kind).patch(cluster, ref, target.restore);
+      await patchRecorded(cluster, ref, target.restore, context);
     }
     if (input.wait !== false) {
       await waitForRollout(cluster, ref, context, waitLimitMs(input.timeout, context.timeoutMs));

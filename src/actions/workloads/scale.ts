@@ -54,7 +54,7 @@ export default defineAction({
     const cluster = await context.cluster();
     const ref = workloadRef(input, cluster.namespace);
     const what = describeWorkload(ref);
-    const previousReplicas = await scaleTo(cluster, ref, input.replicas);
+    const previousReplicas = await scaleTo(cluster, ref, input.replicas, context);
     context.progress(`scaled ${what} from ${previousReplicas} to ${input.replicas} replicas`, {
       ...ref,
       previousReplicas,

@@ -3,11 +3,11 @@
 // on (`label`). Both record what they changed (replicas, label values), and restore puts exactly
 // that back.
 import type { V1Pod } from '@kubernetes/client-node';
-import { type WriteContext, writeFields } from '../changes.ts';
+import type { WriteContext } from '../changes.ts';
 import type { Cluster } from '../cluster.ts';
 import { apiErrorMessage, isInvalid, isNotFound } from '../errors.ts';
 import { apiRequest } from '../objects.ts';
-import { readScale, scalePath } from '../workloads/scale.ts';
+import { readScale, scaleTo } from '../workloads/scale.ts';
 import { formatPointer } from './json-patch.ts';
 
 export type WorkloadKind = 'Deployment' | 'StatefulSet';
@@ -79,34 +79,13 @@ export async function regionWorkloads(cluster: Cluster, options: ScaleDrainOptio
   return found;
 }
 
-export async function setReplicas(
-  cluster: Cluster,
-  workload: Pick<ScaledWorkload, 'kind' | 'namespace' | 'name'>,
-  replicas: number,
-  { signal, record }: WriteContext,
-): Promise<void> {
-  try {
-    const { object: scale } = await apiRequest(cluster, 'GET', scalePath(workload), { signal });
-    const identity = { apiVersion: 'apps/v1', kind: workload.kind, subresource: 'scale' as const };
-    await writeFields(cluster, identity, scale, [{ path: '/spec/replicas', value: replicas }], record, signal);
-  } catch (error) {
-    signal.throwIfAborted();
-    throw new Error(
-      `scaling ${workload.kind} ${workload.namespace}/${workload.name} to ${replicas}: ${apiErrorMessage(error)}`,
-      {
-        cause: error,
-      },
-    );
-  }
-}
-
 export async function drainByScale(
   cluster: Cluster,
   options: ScaleDrainOptions,
   writes: WriteContext,
 ): Promise<ServiceRestore> {
   const workloads = await regionWorkloads(cluster, options);
-  for (const workload of workloads) await setReplicas(cluster, workload, 0, writes);
+  for (const workload of workloads) await scaleTo(cluster, workload, 0, writes);
   return { strategy: 'service', method: 'scale', workloads };
 }
 
@@ -211,7 +190,7 @@ export async function restoreService(
   const done: string[] = [];
   if (restore.method === 'scale') {
     for (const workload of restore.workloads) {
-      await setReplicas(cluster, workload, workload.replicas, writes);
+      await scaleTo(cluster, workload, workload.replicas, writes);
       done.push(`${workload.kind} ${workload.namespace}/${workload.name}: ${workload.replicas} replicas`);
     }
     return done;

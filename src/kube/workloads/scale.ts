@@ -3,14 +3,12 @@
 // resources: a kind only says that it scales.
 import type { V1Scale } from '@kubernetes/client-node';
 import type { Cluster } from '../cluster.ts';
-import { apiErrorMessage, isConflict } from '../errors.ts';
+import { type WriteContext, writeFields } from '../changes.ts';
+import { apiErrorMessage } from '../errors.ts';
 import { apiRequest } from '../objects.ts';
 import { groupVersionPath } from '../watch.ts';
 import { describeWorkload, namingWorkload, type WorkloadRef } from './kind.ts';
 import { type ScaleKind, workloadKind } from './registry.ts';
-
-/** How often a scale whose object changed between read and write is tried again (client-go's DefaultRetry). */
-const SCALE_ATTEMPTS = 5;
 
 /** The URL path of a workload's scale subresource. */
 export function scalePath(ref: WorkloadRef<ScaleKind>): string {
@@ -23,22 +21,33 @@ export function readScale(cluster: Cluster, ref: WorkloadRef<ScaleKind>): Promis
 }
 
 /**
- * Sets the replica count and returns the count it replaced. The write carries the resourceVersion
- * it read, so the count returned is the one it really replaced.
+ * Sets the replica count, recording the change first, and returns the count it replaced. The write
+ * tests the count it read, so the count returned (the record's) is the one it really replaced.
  */
-export async function scaleTo(cluster: Cluster, ref: WorkloadRef<ScaleKind>, replicas: number): Promise<number> {
-  for (let attempt = 1; ; attempt++) {
-    const scale = await readScale(cluster, ref);
-    try {
-      await apiRequest(cluster, 'PATCH', scalePath(ref), {
-        contentType: cluster.lib.PatchStrategy.MergePatch,
-        body: { metadata: { resourceVersion: scale.metadata?.resourceVersion }, spec: { replicas } },
-      });
-      return scale.spec?.replicas ?? 0;
-    } catch (error) {
-      if (!isConflict(error) || attempt >= SCALE_ATTEMPTS) {
-        throw new Error(`scaling ${describeWorkload(ref)}: ${apiErrorMessage(error)}`, { cause: error });
-      }
-    }
+export async function scaleTo(
+  cluster: Cluster,
+  ref: WorkloadRef<ScaleKind>,
+  replicas: number,
+  { signal, record }: WriteContext,
+): Promise<number> {
+  const scale = await readScale(cluster, ref);
+  let replaced = scale.spec?.replicas ?? 0;
+  const identity = { apiVersion: workloadKind(ref.kind).apiVersion, kind: ref.kind, subresource: 'scale' as const };
+  try {
+    await writeFields(
+      cluster,
+      identity,
+      scale,
+      [{ path: '/spec/replicas', value: replicas }],
+      (change) => {
+        if (change.type === 'fields') replaced = Number(change.fields[0]?.before ?? 0);
+        record(change);
+      },
+      signal,
+    );
+  } catch (error) {
+    signal.throwIfAborted();
+    throw new Error(`scaling ${describeWorkload(ref)} to ${replicas}: ${apiErrorMessage(error)}`, { cause: error });
   }
+  return replaced;
 }
