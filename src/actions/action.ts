@@ -65,6 +65,12 @@ export interface ActionSpec<Input extends TObject = TObject> {
   readonly plan?: (input: Static<Input>, context: PlanContext) => Promise<Plan>;
   /** The API permissions the step needs; `namespace` is the cluster's default namespace. */
   readonly permissions?: (input: Static<Input>, namespace: string, runbookDir?: string) => Permission[];
+  /**
+   * What only the cluster can tell is wrong with the inputs (a Backup that does not exist), checked
+   * for every step whose inputs are known before the run, so bad input stops the run before its
+   * first change. Throws the problem; returns a line saying what it found.
+   */
+  readonly check?: (input: Static<Input>, context: PlanContext) => Promise<string>;
   readonly execute?: (input: Static<Input>, context: ExecuteContext) => Promise<ActionResult>;
 }
 

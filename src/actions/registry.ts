@@ -11,7 +11,9 @@ import k8sWait from './k8s/wait.ts';
 import nodesCordon from './nodes/cordon.ts';
 import nodesDrain from './nodes/drain.ts';
 import nodesUncordon from './nodes/uncordon.ts';
+import backupVelero from './backup/velero.ts';
 import restoreJob from './restore/job.ts';
+import restoreVelero from './restore/velero.ts';
 import rolloutRestart from './rollout/restart.ts';
 import rolloutStatus from './rollout/status.ts';
 import rolloutUndo from './rollout/undo.ts';
@@ -29,7 +31,9 @@ export const actions: readonly ActionSpec[] = [
   scale,
   trafficDrain,
   trafficRestore,
+  restoreVelero,
   restoreJob,
+  backupVelero,
   k8sApply,
   k8sPatch,
   k8sDelete,

@@ -5,6 +5,7 @@ import { describePermission, missingPermissions, type Permission } from '../kube
 import type { Clusters } from '../kube/cluster.ts';
 import type { RollbackStep, Runbook, Step } from '../runbook/schema.ts';
 import { rollbackSteps } from './runner.ts';
+import { resolveStepInput } from '../runbook/resolve.ts';
 import { containsTemplate, resolveTemplates, scanTemplates } from '../runbook/template.ts';
 
 export interface MissingPermission {
@@ -31,6 +32,36 @@ function referencesOutputs(value: unknown): boolean {
   if (Array.isArray(value)) return value.some(referencesOutputs);
   if (value !== null && typeof value === 'object') return Object.values(value).some(referencesOutputs);
   return false;
+}
+
+export interface InputProblem {
+  step: string;
+  problem: string;
+}
+
+/**
+ * Each step's `check` (what only the cluster can tell of its inputs: a Backup that does not exist),
+ * for the steps whose inputs are all known before the run; those that use an earlier step's
+ * outputs are checked when they run.
+ */
+export async function checkInputs(
+  runbook: Runbook,
+  params: Record<string, string>,
+  clusters: Clusters,
+  runbookDir: string,
+): Promise<InputProblem[]> {
+  const problems: InputProblem[] = [];
+  for (const step of runbook.spec.steps) {
+    const action = findAction(step.action);
+    if (!action?.check || referencesOutputs(step.with ?? {})) continue;
+    try {
+      const input = resolveStepInput(action, step.with ?? {}, { params, outputs: {} });
+      await action.check(input, { cluster: () => clusters.get(step.context), runbookDir });
+    } catch (error) {
+      problems.push({ step: step.id, problem: error instanceof Error ? error.message : String(error) });
+    }
+  }
+  return problems;
 }
 
 export async function checkPermissions(

@@ -14,7 +14,7 @@ import { checkStepReference, formatResult, validateRunbook, validateRunbookFile 
 import type { EventHandler } from './events.ts';
 import { automaticInteraction, type Interaction } from './interaction.ts';
 import { Journal } from './journal.ts';
-import { checkPermissions } from './preflight.ts';
+import { checkInputs, checkPermissions } from './preflight.ts';
 import type { Interrupts } from './interrupts.ts';
 import { keepRunbook, writeReport } from './run-folder.ts';
 import type { RollbackPolicy } from './rollback-policy.ts';
@@ -126,6 +126,17 @@ export async function runDrill(options: DrillOptions, view: RunView): Promise<Dr
       `missing permissions: nothing was changed`,
       ExitCode.failed,
       missing.map((m) => `step "${m.step}" (context ${m.context}) needs: ${m.permission}`),
+    );
+  }
+  const problems = await view.wait(
+    'checking inputs against the cluster',
+    checkInputs(runbook, params, clusters, dirname(options.file)),
+  );
+  if (problems.length > 0) {
+    throw new RunRefused(
+      `the cluster refutes the runbook's inputs: nothing was changed`,
+      ExitCode.invalid,
+      problems.map((p) => `step "${p.step}": ${p.problem}`),
     );
   }
 
