@@ -382,7 +382,8 @@ async function undoCreated(
   }
   try {
     await apiRequest(cluster, 'DELETE', path, {
-      body: { kind: 'DeleteOptions', apiVersion: 'v1', preconditions: { uid } },
+      // Background, as kubectl deletes: a Job's pods go with it rather than being orphaned.
+      body: { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: 'Background', preconditions: { uid } },
       signal,
     });
   } catch (error) {

@@ -5,7 +5,7 @@ import { describe, test } from 'node:test';
 import restoreJob from '../../src/actions/restore/job.ts';
 import { undoChange } from '../../src/kube/changes.ts';
 import { actionContext, runAction } from '../support/actions.ts';
-import { admin, batch, testNamespace } from '../support/sandbox.ts';
+import { admin, batch, testNamespace, waitFor } from '../support/sandbox.ts';
 import { resolveStepInput } from '../../src/runbook/resolve.ts';
 
 const job = (name: string, annotations: Record<string, string> = {}) => `
@@ -41,8 +41,10 @@ describe('restore.job', () => {
     const [created] = first.recorded.changes;
     assert.equal(created?.type, 'created');
     assert.equal((await undoChange(admin, created)).result, 'restored');
-    const names = (await batch.listNamespacedJob({ namespace })).items.map((j) => j.metadata?.name);
-    assert.deepEqual(names, [second.outputs.job]);
+    await waitFor('the undone Job to be gone', async () => {
+      const names = (await batch.listNamespacedJob({ namespace })).items.map((j) => j.metadata?.name);
+      return names.length === 1 && names[0] === second.outputs.job;
+    });
   });
 
   test("a failed Job fails the step with the Job's reason and says whether its pod's logs can be read", async () => {
