@@ -74,7 +74,7 @@ export function liveView(interrupt: () => void): RunView {
         event.status === 'succeeded' || event.status === 'skipped' ? undefined : new Error(event.error ?? event.status),
       );
     } else if (event.type === 'rollback.finished') {
-      task.title = `${title(row)}  ${formatElapsed(event.durationMs)}: ${describeCounts(event.counts)}`;
+      task.title = `rollback: ${row.planned.name}  ${formatElapsed(event.durationMs)}: ${describeCounts(event.counts)}`;
       row.settle?.(event.status === 'succeeded' ? undefined : new Error(`rollback ${event.status}`));
     }
   };
@@ -105,7 +105,14 @@ export function liveView(interrupt: () => void): RunView {
       rendererOptions: { persistentOutput: true, outputBar: 3 },
     }));
     lists.push(
-      new Listr(tasks, { exitOnError: false, rendererOptions: { collapseErrors: false } }).run().catch(() => undefined),
+      // Signals are the run's to handle (interrupt, then roll back): listr2's own would exit at once.
+      new Listr(tasks, {
+        exitOnError: false,
+        registerSignalListeners: false,
+        rendererOptions: { collapseErrors: false },
+      })
+        .run()
+        .catch(() => undefined),
     );
     ticker ??= setInterval(() => {
       for (const row of rows.values())
