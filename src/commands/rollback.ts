@@ -1,4 +1,4 @@
-import { Args, Command, Errors, Flags } from '@oclif/core';
+import { Args, Command, Flags } from '@oclif/core';
 import { connectionFlags, connectionOptions } from '../ui/flags.ts';
 
 export default class Rollback extends Command {
@@ -30,7 +30,6 @@ export default class Rollback extends Command {
   async run(): Promise<void> {
     const { args, flags } = await this.parse(Rollback);
     const { rollbackDrill } = await import('../engine/rollback.ts');
-    const { RunRefused, ExitCode } = await import('../engine/session.ts');
     const { plainView } = await import('../ui/plain.ts');
     const view = plainView((line) => {
       process.stderr.write(`${line}\n`);
@@ -49,13 +48,8 @@ export default class Rollback extends Command {
       }
       this.exit(result.exitCode);
     } catch (error) {
-      if (error instanceof RunRefused) {
-        for (const line of error.details) this.logToStderr(line);
-        this.error(error.message, { exit: error.exitCode });
-      }
-      if (error instanceof Errors.ExitError) throw error;
-      const { describeError } = await import('../kube/errors.ts');
-      this.error(describeError(error), { exit: ExitCode.failed });
+      const { failCommand } = await import('../ui/drive.ts');
+      await failCommand(this, error);
     }
   }
 }

@@ -1,5 +1,4 @@
-import { Args, Command, Errors, Flags } from '@oclif/core';
-import type { InterruptSignal } from '../engine/runner.ts';
+import { Args, Command, Flags } from '@oclif/core';
 import {
   connectionFlags,
   connectionOptions,
@@ -52,61 +51,34 @@ export default class Run extends Command {
       });
       this.exit(exitCode);
     }
-    const { runDrill, RunRefused, ExitCode } = await import('../engine/session.ts');
-    const { Interrupts } = await import('../engine/interrupts.ts');
-    const interrupts = new Interrupts();
-    const onSignal = (name: InterruptSignal): void => {
-      const answer = interrupts.receive(name);
-      if (answer === 'warn') {
-        process.stderr.write(
-          `\n${name}: rolling back what the drill changed; once more stops at once and leaves the rest to kubectl drill rollback\n`,
-        );
-      }
-      if (answer === 'exit') process.exit(ExitCode.interrupted);
-    };
-    const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
-    for (const name of signals) process.on(name, onSignal);
-    const live = flags.output === 'text' && isInteractive();
-    const view = live
-      ? (await import('../ui/live.ts')).liveView(() => {
-          onSignal('SIGINT');
-        })
-      : (await import('../ui/plain.ts')).plainView((line) => {
-          process.stderr.write(`${line}\n`);
-        });
+    const { runDrill } = await import('../engine/session.ts');
+    const { driveRun, failCommand } = await import('../ui/drive.ts');
     try {
-      const result = await runDrill(
-        {
-          file: args.runbook,
-          set,
-          connection: connectionOptions(flags),
-          journalDir: flags['journal-dir'],
-          yes: flags.yes,
-          interactive: isInteractive(),
-          from: flags.from,
-          only: flags.only,
-          interrupts,
-          rollbackPolicy: flags.rollback,
+      const exitCode = await driveRun(
+        flags.output,
+        (text) => {
+          this.log(text);
         },
-        view,
+        (interrupts, view) =>
+          runDrill(
+            {
+              file: args.runbook,
+              set,
+              connection: connectionOptions(flags),
+              journalDir: flags['journal-dir'],
+              yes: flags.yes,
+              interactive: isInteractive(),
+              from: flags.from,
+              only: flags.only,
+              interrupts,
+              rollbackPolicy: flags.rollback,
+            },
+            view,
+          ),
       );
-      if (flags.output === 'json') {
-        this.log(JSON.stringify(result.report, null, 2));
-      } else {
-        const { renderSummary } = await import('../report/summary.ts');
-        this.log(`\n${renderSummary(result.report)}\n\njournal and report: ${result.runDir}`);
-      }
-      this.exit(result.exitCode);
+      this.exit(exitCode);
     } catch (error) {
-      if (error instanceof RunRefused) {
-        for (const line of error.details) this.logToStderr(line);
-        this.error(error.message, { exit: error.exitCode });
-      }
-      if (error instanceof Errors.ExitError) throw error;
-      const { describeError } = await import('../kube/errors.ts');
-      this.error(describeError(error), { exit: ExitCode.failed });
-    } finally {
-      for (const name of signals) process.off(name, onSignal);
+      await failCommand(this, error);
     }
   }
 }

@@ -84,6 +84,15 @@ export interface SpanMeasured extends Stamp, PlannedSpan {
   metTarget?: boolean;
 }
 
+/** `kubectl drill resume`: the run goes on, in the same journal, after a gap. */
+export interface RunResumed extends Stamp {
+  type: 'run.resumed';
+  /** The first step run again: the one that had started but not finished, or the next. */
+  fromStep: string;
+  /** Milliseconds between the last event before the resume and the resume. */
+  gapMs: number;
+}
+
 /** Something about the run as a whole, such as an abortIf condition that cannot be sampled. */
 export interface RunProgress extends Stamp {
   type: 'run.progress';
@@ -158,6 +167,7 @@ export type RunEvent =
   | StepFinished
   | PromptAnswered
   | RunProgress
+  | RunResumed
   | SpanMeasured
   | UndoRecorded
   | RollbackStarted

@@ -12,7 +12,7 @@ import { automaticInteraction } from './interaction.ts';
 import { Journal } from './journal.ts';
 import { findRunDir, priorRunOf, readJournal, RUNBOOK_COPY, sha256, writeReport } from './run-folder.ts';
 import { rollBackRun } from './runner.ts';
-import { defaultJournalDir, ExitCode, loadRunbook, RunRefused, type RunView } from './session.ts';
+import { defaultJournalDir, ExitCode, loadRunbook, refuseOnError, RunRefused, type RunView } from './session.ts';
 
 export interface RollbackOptions {
   /** A run id in the journal dir, or the path of a run folder. */
@@ -107,13 +107,5 @@ export async function rollbackDrill(options: RollbackOptions, view: RunView): Pr
   } finally {
     journal.close();
     await view.close();
-  }
-}
-
-function refuseOnError<T>(read: () => T): T {
-  try {
-    return read();
-  } catch (error) {
-    throw new RunRefused(error instanceof Error ? error.message : String(error), ExitCode.failed);
   }
 }

@@ -86,10 +86,17 @@ export function priorRunOf(events: readonly RunEvent[]): { started: RunStarted; 
   const outputs: PriorRun['outputs'] = {};
   const changes: RecordedChange[] = [];
   const settled: number[] = [];
+  const stepStarts: PriorRun['stepStarts'] = {};
+  let missedTarget = false;
   let nextId = 1;
   for (const event of events) {
-    if (event.type === 'step.finished' && event.phase === 'steps' && event.status === 'succeeded') {
+    if (event.type === 'step.started' && event.phase === 'steps') {
+      stepStarts[event.step] = event.t;
+    } else if (event.type === 'step.finished' && event.phase === 'steps' && event.status === 'succeeded') {
       outputs[event.step] = event.outputs ?? {};
+      if (event.metTarget === false) missedTarget = true;
+    } else if (event.type === 'span.measured' && event.metTarget === false) {
+      missedTarget = true;
     } else if (event.type === 'undo.recorded') {
       nextId = Math.max(nextId, event.id + 1);
       if (event.phase === 'steps') changes.push(recordOf(event));
@@ -97,7 +104,10 @@ export function priorRunOf(events: readonly RunEvent[]): { started: RunStarted; 
       settled.push(event.id);
     }
   }
-  return { started, prior: { startedAt: started.at, outputs, changes, settled, nextId } };
+  return {
+    started,
+    prior: { startedAt: started.at, outputs, changes, settled, nextId, stepStarts, missedTarget },
+  };
 }
 
 function recordOf(event: UndoRecorded): RecordedChange {

@@ -98,6 +98,10 @@ export interface PriorRun {
   settled: number[];
   /** The next free undo record id. */
   nextId: number;
+  /** When each step that ran started (`t`), for spans that cross the gap. */
+  stepStarts: Record<string, number>;
+  /** A step before the gap missed its target. */
+  missedTarget: boolean;
 }
 
 interface Outcome {
@@ -124,6 +128,11 @@ const NEVER_ABORTED = new AbortController().signal;
 
 export async function runRunbook(options: RunOptions): Promise<RunResult> {
   return new Run(options).execute();
+}
+
+/** Goes on with an interrupted or killed run from step `from` (options.from), after a gap. */
+export async function resumeRun(options: RunOptions, prior: PriorRun, gapMs: number): Promise<RunResult> {
+  return new Run(options, prior).resume(gapMs);
 }
 
 /** The rollback phase alone, appended to a run that already ended (or died). */
@@ -158,6 +167,8 @@ class Run {
     this.#changes = [...(prior?.changes ?? [])];
     this.#settled = new Set(prior?.settled);
     this.#nextId = prior?.nextId ?? 1;
+    this.#missedTarget = prior?.missedTarget ?? false;
+    for (const [step, t] of Object.entries(prior?.stepStarts ?? {})) this.#stepStarts.set(step, t);
     this.#spans = (options.runbook.spec.spans ?? []).map((span) => ({
       name: span.name,
       from: span.from,
@@ -169,7 +180,6 @@ class Run {
   async execute(): Promise<RunResult> {
     const { runbook, params, runId, file, runbookSha256 } = this.#options;
     const cluster = await this.#options.clusters.get();
-    const runTargetMs = optionalDurationMs(runbook.spec.target);
     this.#emit({
       type: 'run.started',
       runId,
@@ -178,12 +188,23 @@ class Run {
       runbookSha256,
       context: cluster.context,
       params,
-      targetMs: runTargetMs,
+      targetMs: optionalDurationMs(runbook.spec.target),
       steps: runbook.spec.steps.map(plannedStep),
       rollback: rollbackSteps(runbook).map(plannedStep),
       spans: this.#spans,
     });
+    return this.#runToTheEnd();
+  }
 
+  /** Goes on with a run that was interrupted or killed, from `options.from`, in the same journal. */
+  async resume(gapMs: number): Promise<RunResult> {
+    const from = this.#options.from ?? '';
+    this.#emit({ type: 'run.resumed', fromStep: from, gapMs });
+    return this.#runToTheEnd();
+  }
+
+  async #runToTheEnd(): Promise<RunResult> {
+    const runTargetMs = optionalDurationMs(this.#options.runbook.spec.target);
     const { status, reason } = await this.#runSteps();
     let rollback: RollbackStatus | undefined;
     if (status !== 'succeeded' && (await this.#shouldRollBack(status, reason))) {

@@ -180,7 +180,16 @@ export async function runDrill(options: DrillOptions, view: RunView): Promise<Dr
   }
 }
 
-function exitCodeOf(status: Report['status'], missedTarget: boolean): number {
+/** Reading a run folder that fails (unknown run, damaged journal) refuses the command. */
+export function refuseOnError<T>(read: () => T): T {
+  try {
+    return read();
+  } catch (error) {
+    throw new RunRefused(error instanceof Error ? error.message : String(error), ExitCode.failed);
+  }
+}
+
+export function exitCodeOf(status: Report['status'], missedTarget: boolean): number {
   if (status === 'succeeded') return missedTarget ? ExitCode.missedTarget : ExitCode.ok;
   if (status === 'interrupted') return ExitCode.interrupted;
   return ExitCode.failed;

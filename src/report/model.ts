@@ -62,6 +62,8 @@ export interface Report extends Pick<RunStarted, 'runId' | 'runbook' | 'file' | 
   spans: SpanReport[];
   /** How many changes the steps journaled before making them. */
   recordedChanges: number;
+  /** Each time `kubectl drill resume` went on with the run: from which step, after how long a gap. */
+  resumes: { at: string; fromStep: string; gapMs: number }[];
   /** The last rollback of the run, by the run itself or by `kubectl drill rollback`. */
   rollback?: RollbackReport;
 }
@@ -96,6 +98,7 @@ export class ReportBuilder {
           timeToDrain: [],
           spans: (event.spans ?? []).map((span) => ({ ...span })),
           recordedChanges: 0,
+          resumes: [],
         };
         break;
       case 'step.started': {
@@ -137,6 +140,13 @@ export class ReportBuilder {
       case 'span.measured': {
         const span = this.#required().spans.find((s) => s.name === event.name);
         if (span) Object.assign(span, { ms: event.ms, metTarget: event.metTarget });
+        break;
+      }
+      case 'run.resumed': {
+        const report = this.#required();
+        report.resumes.push({ at: event.at, fromStep: event.fromStep, gapMs: event.gapMs });
+        // The run goes on: its end and verdict come from the next run.finished.
+        Object.assign(report, { status: 'running', finishedAt: undefined, reason: undefined });
         break;
       }
       case 'undo.recorded':

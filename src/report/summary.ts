@@ -39,6 +39,9 @@ export function renderSummary(report: Report): string {
     const took = span.ms === undefined ? 'not measured (its steps did not both run)' : formatElapsed(span.ms);
     lines.push(`${span.name} (${span.from} .. ${span.to}): ${took}${target}`);
   }
+  for (const resume of report.resumes) {
+    lines.push(`resumed at ${resume.at} from step ${resume.fromStep} after a gap of ${formatElapsed(resume.gapMs)}`);
+  }
   if (report.reason) lines.push('', `reason: ${report.reason}`);
   if (report.rollback) lines.push('', ...renderRollback(report.rollback));
   return lines.join('\n');

@@ -51,6 +51,8 @@ export function describeEvent(event: RunEvent): string | undefined {
           : `, target ${formatElapsed(event.targetMs)} ${event.metTarget ? 'met' : 'MISSED'}`;
       return `${clock} span ${event.name} (${event.from} .. ${event.to}): ${formatElapsed(event.ms)}${target}`;
     }
+    case 'run.resumed':
+      return `${clock} resumed from step ${event.fromStep} after a gap of ${formatElapsed(event.gapMs)}`;
     case 'undo.recorded':
       return `${clock}   ${event.step}: about to change #${event.id}: ${summarizeChange(event.change)}`;
     case 'rollback.started':

@@ -1,0 +1,62 @@
+import { Args, Command, Flags } from '@oclif/core';
+import { connectionFlags, connectionOptions, isInteractive, rollbackPolicyFlag } from '../ui/flags.ts';
+
+export default class Resume extends Command {
+  static override summary = 'Go on with an interrupted or killed run from its first unfinished step.';
+  static override description =
+    'Works from the run folder alone: the runbook the run kept, its params and context, and the outputs of the ' +
+    'steps that finished. A step that had started but not finished runs again (actions are re-runnable). The ' +
+    'resumed part is journaled in the same run after a run.resumed event that gives the gap. A runbook file changed ' +
+    'since the run started is refused, naming what changed, unless --ignore-runbook-changes. A run that succeeded ' +
+    'or was rolled back has nothing to resume.\n\nExit codes as for run.';
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> evacuate-region-20261128T101500-1a2b --yes',
+    '<%= config.bin %> <%= command.id %> ./copied-runs/evacuate-region-20261128T101500-1a2b',
+  ];
+  static override args = {
+    run: Args.string({ description: 'Run id (in the journal dir) or run folder.', required: true }),
+  };
+  static override flags = {
+    ...connectionFlags,
+    yes: Flags.boolean({ char: 'y', description: 'Do not ask: run every step, auto-confirm manual steps.' }),
+    'journal-dir': Flags.string({
+      description: 'Where run folders are (default $KUBECTL_DRILL_HOME/runs, ~/.kube/drill/runs).',
+    }),
+    'ignore-runbook-changes': Flags.boolean({
+      description: 'Go on with the runbook the run started with although its file changed since.',
+    }),
+    output: Flags.string({ char: 'o', description: 'Output format.', options: ['text', 'json'], default: 'text' }),
+    rollback: rollbackPolicyFlag,
+  };
+
+  async run(): Promise<void> {
+    const { args, flags } = await this.parse(Resume);
+    const { resumeDrill } = await import('../engine/resume.ts');
+    const { driveRun, failCommand } = await import('../ui/drive.ts');
+    try {
+      const exitCode = await driveRun(
+        flags.output,
+        (text) => {
+          this.log(text);
+        },
+        (interrupts, view) =>
+          resumeDrill(
+            {
+              run: args.run,
+              journalDir: flags['journal-dir'],
+              connection: connectionOptions(flags),
+              ignoreRunbookChanges: flags['ignore-runbook-changes'],
+              yes: flags.yes,
+              interactive: isInteractive(),
+              interrupts,
+              rollbackPolicy: flags.rollback,
+            },
+            view,
+          ),
+      );
+      this.exit(exitCode);
+    } catch (error) {
+      await failCommand(this, error);
+    }
+  }
+}

@@ -1,0 +1,63 @@
+// What `run` and `resume` share at the terminal: signals wired to the run's Interrupts, the live
+// view in a terminal or plain lines otherwise, and the report at the end (summary, or -o json).
+// Refusals and API failures come back to the command as errors to report the oclif way.
+import { type Command, Errors } from '@oclif/core';
+import type { DrillResult, RunView } from '../engine/session.ts';
+import type { Interrupts } from '../engine/interrupts.ts';
+import type { InterruptSignal } from '../engine/runner.ts';
+import { isInteractive } from './flags.ts';
+
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+/** Runs `drill` with a view and signal handling; writes the report to `log`; returns the exit code. */
+export async function driveRun(
+  output: string,
+  log: (text: string) => void,
+  drill: (interrupts: Interrupts, view: RunView) => Promise<DrillResult>,
+): Promise<number> {
+  const { ExitCode } = await import('../engine/session.ts');
+  const { Interrupts } = await import('../engine/interrupts.ts');
+  const interrupts = new Interrupts();
+  const onSignal = (name: InterruptSignal): void => {
+    const answer = interrupts.receive(name);
+    if (answer === 'warn') {
+      process.stderr.write(
+        `\n${name}: rolling back what the drill changed; once more stops at once and leaves the rest to kubectl drill rollback\n`,
+      );
+    }
+    if (answer === 'exit') process.exit(ExitCode.interrupted);
+  };
+  for (const name of SIGNALS) process.on(name, onSignal);
+  try {
+    const view =
+      output === 'text' && isInteractive()
+        ? (await import('./live.ts')).liveView(() => {
+            onSignal('SIGINT');
+          })
+        : (await import('./plain.ts')).plainView((line) => {
+            process.stderr.write(`${line}\n`);
+          });
+    const result = await drill(interrupts, view);
+    if (output === 'json') {
+      log(JSON.stringify(result.report, null, 2));
+    } else {
+      const { renderSummary } = await import('../report/summary.ts');
+      log(`\n${renderSummary(result.report)}\n\njournal and report: ${result.runDir}`);
+    }
+    return result.exitCode;
+  } finally {
+    for (const name of SIGNALS) process.off(name, onSignal);
+  }
+}
+
+/** A command's failure the oclif way: a refusal with its details and exit code, else one clean line. */
+export async function failCommand(command: Command, error: unknown): Promise<never> {
+  const { ExitCode, RunRefused } = await import('../engine/session.ts');
+  if (error instanceof RunRefused) {
+    for (const line of error.details) command.logToStderr(line);
+    command.error(error.message, { exit: error.exitCode });
+  }
+  if (error instanceof Errors.ExitError) throw error;
+  const { describeError } = await import('../kube/errors.ts');
+  command.error(describeError(error), { exit: ExitCode.failed });
+}
