@@ -1,5 +1,5 @@
-import { Args, Command, Flags } from '@oclif/core';
-import { connectionFlags, connectionOptions, parseSetFlags, setFlag } from '../ui/flags.ts';
+import { Args, Command } from '@oclif/core';
+import { connectionFlags, connectionOptions, outputFlag, parseSetFlags, setFlag } from '../ui/flags.ts';
 
 export default class Plan extends Command {
   static override summary = 'Show what a runbook would do on the cluster, and check its permissions; change nothing.';
@@ -12,7 +12,7 @@ export default class Plan extends Command {
   static override flags = {
     ...connectionFlags,
     set: setFlag,
-    output: Flags.string({ char: 'o', description: 'Output format.', options: ['text', 'json'], default: 'text' }),
+    output: outputFlag,
   };
 
   async run(): Promise<void> {

@@ -1,5 +1,13 @@
 import { Args, Command, Flags } from '@oclif/core';
-import { connectionFlags, connectionOptions, isInteractive, rollbackPolicyFlag } from '../ui/flags.ts';
+import {
+  connectionFlags,
+  connectionOptions,
+  isInteractive,
+  journalDirFlag,
+  outputFlag,
+  rollbackPolicyFlag,
+  yesFlag,
+} from '../ui/flags.ts';
 
 export default class Resume extends Command {
   static override summary = 'Go on with an interrupted or killed run from its first unfinished step.';
@@ -18,14 +26,12 @@ export default class Resume extends Command {
   };
   static override flags = {
     ...connectionFlags,
-    yes: Flags.boolean({ char: 'y', description: 'Do not ask: run every step, auto-confirm manual steps.' }),
-    'journal-dir': Flags.string({
-      description: 'Where run folders are (default $KUBECTL_DRILL_HOME/runs, ~/.kube/drill/runs).',
-    }),
+    yes: yesFlag,
+    'journal-dir': journalDirFlag,
     'ignore-runbook-changes': Flags.boolean({
       description: 'Go on with the runbook the run started with although its file changed since.',
     }),
-    output: Flags.string({ char: 'o', description: 'Output format.', options: ['text', 'json'], default: 'text' }),
+    output: outputFlag,
     rollback: rollbackPolicyFlag,
   };
 

@@ -1,5 +1,5 @@
 import { Args, Command, Flags } from '@oclif/core';
-import { connectionFlags, connectionOptions } from '../ui/flags.ts';
+import { connectionFlags, connectionOptions, journalDirFlag, outputFlag } from '../ui/flags.ts';
 
 export default class Rollback extends Command {
   static override summary =
@@ -20,11 +20,9 @@ export default class Rollback extends Command {
   };
   static override flags = {
     ...connectionFlags,
-    'journal-dir': Flags.string({
-      description: 'Where run folders are (default $KUBECTL_DRILL_HOME/runs, ~/.kube/drill/runs).',
-    }),
+    'journal-dir': journalDirFlag,
     force: Flags.boolean({ description: 'Also roll back a run that succeeded.' }),
-    output: Flags.string({ char: 'o', description: 'Output format.', options: ['text', 'json'], default: 'text' }),
+    output: outputFlag,
   };
 
   async run(): Promise<void> {

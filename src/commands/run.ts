@@ -6,6 +6,9 @@ import {
   parseSetFlags,
   rollbackPolicyFlag,
   setFlag,
+  journalDirFlag,
+  outputFlag,
+  yesFlag,
 } from '../ui/flags.ts';
 
 export default class Run extends Command {
@@ -30,13 +33,11 @@ export default class Run extends Command {
     'dry-run': Flags.boolean({
       description: 'Show what each step would do, resolved against the cluster; change nothing.',
     }),
-    yes: Flags.boolean({ char: 'y', description: 'Do not ask: run every step, auto-confirm manual steps.' }),
+    yes: yesFlag,
     from: Flags.string({ description: 'Start at this step; the ones before it are skipped.', exclusive: ['only'] }),
     only: Flags.string({ description: 'Run only this step.' }),
-    'journal-dir': Flags.string({
-      description: 'Where run folders go (default $KUBECTL_DRILL_HOME/runs, ~/.kube/drill/runs).',
-    }),
-    output: Flags.string({ char: 'o', description: 'Output format.', options: ['text', 'json'], default: 'text' }),
+    'journal-dir': journalDirFlag,
+    output: outputFlag,
     rollback: rollbackPolicyFlag,
   };
 

@@ -14,7 +14,7 @@ import { automaticInteraction } from './interaction.ts';
 import type { Interrupts } from './interrupts.ts';
 import { Journal } from './journal.ts';
 import type { RollbackPolicy } from './rollback-policy.ts';
-import { findRunDir, priorRunOf, readJournal, RUNBOOK_COPY, sha256, writeReport } from './run-folder.ts';
+import { carriedOver, findRunDir, priorRunOf, readJournal, RUNBOOK_COPY, sha256, writeReport } from './run-folder.ts';
 import { resumeRun } from './runner.ts';
 import {
   defaultJournalDir,
@@ -97,11 +97,7 @@ export async function resumeDrill(options: ResumeOptions, view: RunView): Promis
   try {
     const result = await resumeRun(
       {
-        runId: started.runId,
-        runbook,
-        file: started.file,
-        runbookSha256: started.runbookSha256,
-        params: started.params,
+        ...carriedOver(started, runbook),
         clusters,
         interaction: options.yes ? automaticInteraction : view.interaction,
         journal: journal.write,

@@ -10,7 +10,7 @@ import { type Report, ReportBuilder } from '../report/model.ts';
 import type { RollbackStatus } from './events.ts';
 import { automaticInteraction } from './interaction.ts';
 import { Journal } from './journal.ts';
-import { findRunDir, priorRunOf, readJournal, RUNBOOK_COPY, sha256, writeReport } from './run-folder.ts';
+import { carriedOver, findRunDir, priorRunOf, readJournal, RUNBOOK_COPY, sha256, writeReport } from './run-folder.ts';
 import { rollBackRun } from './runner.ts';
 import { defaultJournalDir, ExitCode, loadRunbook, refuseOnError, RunRefused, type RunView } from './session.ts';
 
@@ -83,11 +83,7 @@ export async function rollbackDrill(options: RollbackOptions, view: RunView): Pr
   try {
     const status = await rollBackRun(
       {
-        runId: started.runId,
-        runbook,
-        file: started.file,
-        runbookSha256: started.runbookSha256,
-        params: started.params,
+        ...carriedOver(started, runbook),
         clusters,
         interaction: automaticInteraction,
         journal: journal.write,

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { Report } from '../report/model.ts';
+import type { Runbook } from '../runbook/schema.ts';
 import type { RunEvent, RunStarted, UndoRecorded } from './events.ts';
 import type { PriorRun, RecordedChange } from './runner.ts';
 
@@ -77,6 +78,17 @@ export function readJournal(runDir: string): JournalRead {
     }
   });
   return { events, truncated };
+}
+
+/** What a later command (rollback, resume) carries over from the run it goes on with. */
+export function carriedOver(started: RunStarted, runbook: Runbook) {
+  return {
+    runId: started.runId,
+    runbook,
+    file: started.file,
+    runbookSha256: started.runbookSha256,
+    params: started.params,
+  };
 }
 
 /** What a rollback needs from a journal: the run's start, its steps' outputs and its recorded changes. */

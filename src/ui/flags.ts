@@ -15,6 +15,23 @@ export const connectionFlags = {
   })(),
 };
 
+/** -o text|json, for the commands whose output is data. */
+export const outputFlag = Flags.string({
+  char: 'o',
+  description: 'Output format.',
+  options: ['text', 'json'],
+  default: 'text',
+});
+
+export const yesFlag = Flags.boolean({
+  char: 'y',
+  description: 'Do not ask: run every step, auto-confirm manual steps.',
+});
+
+export const journalDirFlag = Flags.string({
+  description: 'Where run folders are (default $KUBECTL_DRILL_HOME/runs, ~/.kube/drill/runs).',
+});
+
 export const setFlag = Flags.string({
   description: 'Give a param a value, as name=value; repeatable.',
   multiple: true,

@@ -7,34 +7,22 @@ import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, write
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, test } from 'node:test';
-import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import type { RunEvent } from '../../src/engine/events.ts';
 import type { Report } from '../../src/report/model.ts';
+import { cli, cordonedNodes, journal, uncordonAll } from '../support/cli.ts';
 import { adminKubeconfig, repoRoot, sandboxDir } from '../support/paths.ts';
-import { core, waitFor } from '../support/sandbox.ts';
+import { waitFor } from '../support/sandbox.ts';
 
-const cli = `${repoRoot}bin/kubectl-drill`;
 const env = { ...process.env, CI: 'true' };
 
 function drill(args: string[]) {
   return spawnSync(cli, [...args, '--kubeconfig', adminKubeconfig], { encoding: 'utf8', env, timeout: 240_000 });
 }
 
-function journal(dir: string): RunEvent[] {
-  return readFileSync(join(dir, 'journal.jsonl'), 'utf8')
-    .split('\n')
-    .filter((line) => line.startsWith('{') && line.endsWith('}'))
-    .map((line) => JSON.parse(line) as RunEvent);
-}
-
 function onlyRun(journalDir: string): string {
   const runs = readdirSync(journalDir);
   assert.equal(runs.length, 1);
   return join(journalDir, runs[0] ?? '');
-}
-
-async function cordonedNodes(): Promise<string[]> {
-  return (await core.listNode()).items.filter((n) => n.spec?.unschedulable).map((n) => n.metadata?.name ?? '');
 }
 
 /** Starts a drill, SIGKILLs it once the journal shows `when`, and returns its run folder. */
@@ -58,12 +46,7 @@ async function killWhen(args: string[], journalDir: string, when: (event: RunEve
 }
 
 describe('kubectl drill resume', () => {
-  afterEach(async () => {
-    const strategic = setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch);
-    for (const name of await cordonedNodes()) {
-      await core.patchNode({ name, body: { spec: { unschedulable: false } } }, strategic);
-    }
-  });
+  afterEach(uncordonAll);
 
   test('a drill killed in the middle of the node drain is resumed and finishes, in the same run', async () => {
     const { prometheusURL } = JSON.parse(readFileSync(join(sandboxDir, 'ready'), 'utf8')) as { prometheusURL: string };

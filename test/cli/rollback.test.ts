@@ -8,16 +8,14 @@ import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync } fr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, test } from 'node:test';
-import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import type { RunEvent } from '../../src/engine/events.ts';
+import { cli, cordonedNodes, journal, routeWeights, setCordoned, uncordonAll } from '../support/cli.ts';
 import { adminKubeconfig, repoRoot, sandboxDir } from '../support/paths.ts';
-import { admin, core, waitFor } from '../support/sandbox.ts';
+import { waitFor } from '../support/sandbox.ts';
 
-const cli = `${repoRoot}bin/kubectl-drill`;
 const evacuate = `${repoRoot}runbooks/evacuate-region.yaml`;
 const fixture = (name: string) => `${repoRoot}test/fixtures/runbooks/e2e/${name}`;
 const env = { ...process.env, CI: 'true' };
-const strategic = setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch);
 
 function drill(args: string[]) {
   return spawnSync(cli, [...args, '--kubeconfig', adminKubeconfig], { encoding: 'utf8', env, timeout: 180_000 });
@@ -32,35 +30,6 @@ function onlyRun(journalDir: string): string {
   const runs = readdirSync(journalDir);
   assert.equal(runs.length, 1, `one run folder in ${journalDir}`);
   return runs[0] ?? '';
-}
-
-function journal(dir: string): RunEvent[] {
-  return readFileSync(join(dir, 'journal.jsonl'), 'utf8')
-    .split('\n')
-    .filter((line) => line.startsWith('{') && line.endsWith('}'))
-    .map((line) => JSON.parse(line) as RunEvent);
-}
-
-async function routeWeights(): Promise<number[]> {
-  const route = await admin.objects.read<{
-    apiVersion: string;
-    kind: string;
-    metadata: { name: string; namespace: string };
-    spec: { rules: { backendRefs: { weight?: number }[] }[] };
-  }>({
-    apiVersion: 'gateway.networking.k8s.io/v1',
-    kind: 'HTTPRoute',
-    metadata: { name: 'storefront', namespace: 'shop' },
-  });
-  return route.spec.rules.flatMap((rule) => rule.backendRefs.map((ref) => ref.weight ?? 1));
-}
-
-async function cordonedNodes(): Promise<string[]> {
-  return (await core.listNode()).items.filter((n) => n.spec?.unschedulable).map((n) => n.metadata?.name ?? '');
-}
-
-async function setCordoned(name: string, unschedulable: boolean): Promise<void> {
-  await core.patchNode({ name, body: { spec: { unschedulable } } }, strategic);
 }
 
 /** Starts a drill and resolves once the journal shows `ready`; the child is returned running. */
@@ -91,9 +60,7 @@ const inTrafficDrain = (event: RunEvent) =>
   event.type === 'step.progress' && event.step === 'drain-traffic' && event.message.startsWith('drained');
 
 describe('compensation', () => {
-  afterEach(async () => {
-    for (const name of await cordonedNodes()) await setCordoned(name, false);
-  });
+  afterEach(uncordonAll);
 
   test('SIGKILL in the middle of the node drain, then rollback: nothing cordoned, weights as before', async () => {
     // Someone cordoned this node before the drill: it must stay cordoned.

@@ -8,13 +8,11 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, test } from 'node:test';
-import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
-import type { RunEvent } from '../../src/engine/events.ts';
 import type { Report } from '../../src/report/model.ts';
+import { cli, cordonedNodes, journal, routeWeights, uncordonAll } from '../support/cli.ts';
 import { adminKubeconfig, repoRoot, restrictedKubeconfig, sandboxDir } from '../support/paths.ts';
-import { admin, apps, core, waitFor } from '../support/sandbox.ts';
+import { apps, waitFor } from '../support/sandbox.ts';
 
-const cli = `${repoRoot}bin/kubectl-drill`;
 const fixture = (name: string) => `${repoRoot}test/fixtures/runbooks/e2e/${name}`;
 const env = { ...process.env, CI: 'true' };
 
@@ -26,13 +24,6 @@ function runDir(journalDir: string): string {
   const runs = readdirSync(journalDir);
   assert.equal(runs.length, 1, `one run folder in ${journalDir}`);
   return join(journalDir, runs[0] ?? '');
-}
-
-function journal(dir: string): RunEvent[] {
-  return readFileSync(join(dir, 'journal.jsonl'), 'utf8')
-    .trimEnd()
-    .split('\n')
-    .map((line) => JSON.parse(line) as RunEvent);
 }
 
 interface DrainTruth {
@@ -51,34 +42,8 @@ function lastDrain(region: string): DrainTruth {
   return drains.at(-1) ?? assert.fail(`no drain of ${region} in the truth file`);
 }
 
-interface HttpRoute {
-  apiVersion: string;
-  kind: string;
-  metadata: { name: string; namespace: string };
-  spec: { rules: { backendRefs: { weight?: number }[] }[] };
-}
-
-async function routeWeights(): Promise<number[]> {
-  const route = await admin.objects.read<HttpRoute>({
-    apiVersion: 'gateway.networking.k8s.io/v1',
-    kind: 'HTTPRoute',
-    metadata: { name: 'storefront', namespace: 'shop' },
-  });
-  return route.spec.rules.flatMap((rule) => rule.backendRefs.map((ref) => ref.weight ?? 1));
-}
-
-async function cordonedNodes(): Promise<string[]> {
-  return (await core.listNode()).items.filter((n) => n.spec?.unschedulable).map((n) => n.metadata?.name ?? '');
-}
-
 describe('kubectl drill run', () => {
-  // A test that fails half-way must not leave nodes cordoned for the next one.
-  afterEach(async () => {
-    const strategic = setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch);
-    for (const name of await cordonedNodes()) {
-      await core.patchNode({ name, body: { spec: { unschedulable: false } } }, strategic);
-    }
-  });
+  afterEach(uncordonAll);
 
   test('runbooks/evacuate-region.yaml runs end to end with --yes, journaled and reported', async () => {
     const journalDir = mkdtempSync(join(tmpdir(), 'drill-runs-'));
