@@ -3,15 +3,22 @@
 // the runbook's rollback steps from the copy the run kept, then undoes the recorded changes not yet
 // undone, newest first, appending every event to the run's own journal. Running it twice is
 // harmless: the second finds every change settled and says so.
+//
+// The params are the run's, from its journal, where a secret param's value is masked: the run kept
+// it nowhere. A rollback step that uses one needs it given again (`--set name=value`), and the
+// rollback is refused, naming it, until it is; nothing else can be given.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Clusters, type ConnectionOptions } from '../kube/cluster.ts';
 import { type Report, ReportBuilder } from '../report/model.ts';
+import type { Runbook } from '../runbook/schema.ts';
+import { secretParams } from '../runbook/semantic.ts';
+import { templateReferences } from '../runbook/template.ts';
 import type { RollbackStatus } from './events.ts';
 import { automaticInteraction } from './interaction.ts';
 import { Journal } from './journal.ts';
 import { findRunDir, priorRunOf, readJournal, RUNBOOK_COPY, sha256, writeReport } from './run-folder.ts';
-import { rollBackRun } from './runner.ts';
+import { rollBackRun, rollbackSteps } from './runner.ts';
 import { defaultJournalDir, ExitCode, loadRunbook, RunRefused, type RunView } from './session.ts';
 
 export interface RollbackOptions {
@@ -22,6 +29,8 @@ export interface RollbackOptions {
   connection: ConnectionOptions;
   /** Roll back a run that succeeded, whose changes are what the drill was for. */
   force: boolean;
+  /** Values of secret params, which the run's journal holds masked. */
+  set: Record<string, string>;
 }
 
 export interface RollbackResult {
@@ -69,7 +78,9 @@ export async function rollbackDrill(options: RollbackOptions, view: RunView): Pr
       ExitCode.failed,
     );
   }
-  const { runbook } = await loadRunbook(copy, started.params, {}, source);
+  const params = { ...started.params, ...options.set };
+  const { runbook } = await loadRunbook(copy, params, {}, source);
+  checkSecretsGiven(runbook, options.set);
   const clusters = new Clusters({ ...options.connection, context: options.connection.context ?? started.context });
   const journal = new Journal(runDir);
   if (journal.cutBytes > 0) {
@@ -87,7 +98,7 @@ export async function rollbackDrill(options: RollbackOptions, view: RunView): Pr
         runbook,
         file: started.file,
         runbookSha256: started.runbookSha256,
-        params: started.params,
+        params,
         clusters,
         interaction: automaticInteraction,
         journal: journal.write,
@@ -107,6 +118,33 @@ export async function rollbackDrill(options: RollbackOptions, view: RunView): Pr
   } finally {
     journal.close();
     await view.close();
+  }
+}
+
+/** Only secret params may be given, and every one a rollback step uses must be. */
+function checkSecretsGiven(runbook: Runbook, set: Record<string, string>): void {
+  const secrets = secretParams(runbook);
+  const notSecret = Object.keys(set).filter((name) => !secrets.includes(name));
+  if (notSecret.length > 0) {
+    throw new RunRefused(
+      `--set ${notSecret.join(', ')}: rollback takes the run's params from its journal; only secret params ` +
+        `(${secrets.join(', ') || 'none in this runbook'}) can be given`,
+      ExitCode.invalid,
+    );
+  }
+  const missing = rollbackSteps(runbook).flatMap((step) =>
+    templateReferences(step)
+      .flatMap((reference) => (reference.kind === 'param' ? [reference.name] : []))
+      .filter((name) => secrets.includes(name) && !Object.hasOwn(set, name))
+      .map((name) => ({ step: step.id, name })),
+  );
+  if (missing.length > 0) {
+    const names = [...new Set(missing.map((m) => m.name))];
+    throw new RunRefused(
+      `the rollback needs secret params the run did not keep: pass ${names.map((n) => `--set ${n}=VALUE`).join(' ')}`,
+      ExitCode.invalid,
+      [...new Set(missing.map((m) => `rollback step "${m.step}" uses secret param "${m.name}"`))],
+    );
   }
 }
 
