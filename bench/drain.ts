@@ -66,6 +66,7 @@ try {
     signal: new AbortController().signal,
     progress: () => undefined,
     confirm: () => Promise.resolve(true),
+    mask: () => undefined,
     record: () => undefined,
     changes: () => [],
   });

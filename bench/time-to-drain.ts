@@ -26,6 +26,7 @@ const context: ExecuteContext = {
   timeoutMs: 120_000,
   progress: () => undefined,
   confirm: () => Promise.resolve(true),
+  mask: () => undefined,
   record: () => undefined,
   changes: () => [],
 };

@@ -42,6 +42,7 @@ async function measure(input: Record<string, unknown>, change: () => Promise<unk
     timeoutMs: 30_000,
     progress: () => listed(),
     confirm: () => Promise.resolve(true),
+    mask: () => undefined,
     record: () => undefined,
     changes: () => [],
   };

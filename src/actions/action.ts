@@ -24,6 +24,11 @@ export interface ExecuteContext extends PlanContext {
   readonly timeoutMs?: number;
   /** Progress for the journal and the live view. */
   progress(message: string, data?: Record<string, unknown>): void;
+  /**
+   * Values an action derives from credentials (the Basic header it builds from a URL's): masked from
+   * now on wherever they would appear, like its secret inputs.
+   */
+  readonly mask: (values: readonly string[]) => void;
   /** Asks the person running the drill (manual steps); answered automatically with --yes. */
   confirm(instructions: string, question: string): Promise<boolean>;
   /**
@@ -61,6 +66,11 @@ export interface ActionSpec<Input extends TObject = TObject> {
   readonly input: Input;
   /** Outputs that later steps can use as `${{ steps.<id>.outputs.<name> }}`, with descriptions. */
   readonly outputs: Readonly<Record<string, string>>;
+  /**
+   * Inputs whose values are credentials whatever the runbook says (exec's `env`, http.check's
+   * `headers`): each string in them is masked like a secret param (engine/redact.ts).
+   */
+  readonly secretInputs?: readonly (keyof Static<Input> & string)[];
   /** What the step would do, looked up in the cluster but changing nothing. */
   readonly plan?: (input: Static<Input>, context: PlanContext) => Promise<Plan>;
   /** The API permissions the step needs; `namespace` is the cluster's default namespace. */

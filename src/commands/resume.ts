@@ -5,6 +5,7 @@ import {
   isInteractive,
   journalDirFlag,
   outputFlag,
+  parseSetFlags,
   rollbackPolicyFlag,
   yesFlag,
 } from '../ui/flags.ts';
@@ -31,12 +32,18 @@ export default class Resume extends Command {
     'ignore-runbook-changes': Flags.boolean({
       description: 'Go on with the runbook the run started with although its file changed since.',
     }),
+    set: Flags.string({
+      description: 'The value of a secret param the steps left use, as name=value; repeatable.',
+      multiple: true,
+    }),
     output: outputFlag,
     rollback: rollbackPolicyFlag,
   };
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(Resume);
+    const set = parseSetFlags(flags.set ?? []);
+    if ('error' in set) this.error(set.error, { exit: 2 });
     const { resumeDrill } = await import('../engine/resume.ts');
     const { driveRun, failCommand } = await import('../ui/drive.ts');
     try {
@@ -52,6 +59,7 @@ export default class Resume extends Command {
               journalDir: flags['journal-dir'],
               connection: connectionOptions(flags),
               ignoreRunbookChanges: flags['ignore-runbook-changes'],
+              set,
               yes: flags.yes,
               interactive: isInteractive(),
               interrupts,

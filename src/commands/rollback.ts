@@ -1,5 +1,5 @@
 import { Args, Command, Flags } from '@oclif/core';
-import { connectionFlags, connectionOptions, journalDirFlag, outputFlag } from '../ui/flags.ts';
+import { connectionFlags, connectionOptions, journalDirFlag, outputFlag, parseSetFlags } from '../ui/flags.ts';
 
 export default class Rollback extends Command {
   static override summary =
@@ -9,11 +9,15 @@ export default class Rollback extends Command {
     'the runbook the run kept, its params and its journaled changes. Each change is undone only where the object ' +
     'still holds the value the drill set; a field someone changed since is a conflict, reported and left alone. ' +
     "Events are appended to the run's journal; running it again is harmless.\n\n" +
+    "The params are the run's own, from its journal. A param marked secret is masked there (the run kept its " +
+    'value nowhere): give it again with --set name=value if a rollback step uses it; the rollback is refused, ' +
+    'naming it, until it is.\n\n' +
     'Exit codes: 0 everything put back or already as before, 1 a conflict, a failed undo, or a run that cannot be ' +
     'rolled back (unknown, or succeeded without --force).';
   static override examples = [
     '<%= config.bin %> <%= command.id %> evacuate-region-20261128T101500-1a2b',
     '<%= config.bin %> <%= command.id %> ./copied-runs/evacuate-region-20261128T101500-1a2b',
+    '<%= config.bin %> <%= command.id %> evacuate-region-20261128T101500-1a2b --set pagerToken="$PAGER_TOKEN"',
   ];
   static override args = {
     run: Args.string({ description: 'Run id (in the journal dir) or run folder.', required: true }),
@@ -22,11 +26,17 @@ export default class Rollback extends Command {
     ...connectionFlags,
     'journal-dir': journalDirFlag,
     force: Flags.boolean({ description: 'Also roll back a run that succeeded.' }),
+    set: Flags.string({
+      description: 'The value of a secret param a rollback step uses, as name=value; repeatable.',
+      multiple: true,
+    }),
     output: outputFlag,
   };
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(Rollback);
+    const set = parseSetFlags(flags.set ?? []);
+    if ('error' in set) this.error(set.error, { exit: 2 });
     const { rollbackDrill } = await import('../engine/rollback.ts');
     const { plainView } = await import('../ui/plain.ts');
     const view = plainView((line) => {
@@ -34,7 +44,13 @@ export default class Rollback extends Command {
     });
     try {
       const result = await rollbackDrill(
-        { run: args.run, journalDir: flags['journal-dir'], connection: connectionOptions(flags), force: flags.force },
+        {
+          run: args.run,
+          journalDir: flags['journal-dir'],
+          connection: connectionOptions(flags),
+          force: flags.force,
+          set,
+        },
         view,
       );
       for (const note of result.notes) this.logToStderr(note);

@@ -34,9 +34,17 @@ export default class Validate extends Command {
     const set = parseSetFlags(flags.set ?? []);
     if ('error' in set) this.error(set.error, { exit: EXIT_INVALID });
     // Loaded here, not at the top, so that other commands start without the schema machinery.
-    const { formatResult, validateRunbookFile } = await import('../runbook/index.ts');
+    const { readFile } = await import('node:fs/promises');
+    const { formatResult, validateRunbook, validateRunbookFile } = await import('../runbook/index.ts');
+    const { maskedProblems } = await import('../engine/redact.ts');
     const results = [];
-    for (const file of argv as string[]) results.push(await validateRunbookFile(file, { set }));
+    for (const file of argv as string[]) {
+      // A problem may quote a value given with --set: a secret param's is masked.
+      const source = await readFile(file, 'utf8').catch(() => undefined);
+      const result =
+        source === undefined ? await validateRunbookFile(file, { set }) : validateRunbook(source, file, { set });
+      results.push(maskedProblems(result, source, set));
+    }
 
     if (flags.output === 'json') {
       const files = results.map(({ file, valid, problems }) => ({

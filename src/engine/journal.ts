@@ -11,7 +11,7 @@ export class Journal {
   #cutBytes = 0;
 
   constructor(runDir: string) {
-    mkdirSync(runDir, { recursive: true });
+    mkdirSync(runDir, { recursive: true, mode: 0o700 });
     this.path = join(runDir, 'journal.jsonl');
     this.#fd = openSync(this.path, 'a+', 0o600);
     this.#dropCutLine(this.#fd);

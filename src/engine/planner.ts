@@ -1,6 +1,6 @@
 // `plan` and `run --dry-run`: every step resolved against the live cluster (which nodes, how many
 // pods, which budgets block, which revision an undo goes to) and every permission checked.
-// Nothing is changed.
+// Nothing is changed. The plan comes back with every secret masked (redact.ts), ready to print.
 import { dirname } from 'node:path';
 import type { Plan } from '../actions/action.ts';
 import { findAction } from '../actions/registry.ts';
@@ -8,6 +8,7 @@ import { Clusters, type ConnectionOptions } from '../kube/cluster.ts';
 import { resolveStepInput } from '../runbook/resolve.ts';
 import type { RollbackStep, Runbook, Step } from '../runbook/schema.ts';
 import { checkPermissions, type MissingPermission } from './preflight.ts';
+import { type Redactor, runbookRedactor, secretInputValues } from './redact.ts';
 import { messageOf, rollbackSteps } from './runner.ts';
 
 export interface StepPlan {
@@ -34,6 +35,8 @@ export async function planRunbook(
   runbook: Runbook,
   params: Record<string, string>,
   connection: ConnectionOptions,
+  /** Learns the secret inputs of each step as it is planned, for the caller's own messages. */
+  redactor: Redactor = runbookRedactor(runbook, params),
 ): Promise<RunbookPlan> {
   const runbookDir = dirname(file);
   const clusters = new Clusters(connection);
@@ -53,6 +56,7 @@ export async function planRunbook(
     let input: unknown;
     try {
       input = resolveStepInput(action, step.with ?? {}, { params, outputs: {} });
+      redactor.add(secretInputValues(action, input as Record<string, unknown>));
     } catch (error) {
       return { ...base, unresolved: messageOf(error) };
     }
@@ -69,7 +73,8 @@ export async function planRunbook(
   for (const step of runbook.spec.steps) steps.push(await planStep(step, 'steps'));
   for (const step of rollbackSteps(runbook)) steps.push(await planStep(step, 'rollback'));
   const missingPermissions = await checkPermissions(runbook, params, clusters, runbookDir);
-  return { runbook: runbook.metadata.name, context: (await clusters.get()).context, steps, missingPermissions };
+  const context = (await clusters.get()).context;
+  return redactor.value({ runbook: runbook.metadata.name, context, steps, missingPermissions });
 }
 
 /** A plan is good when every step could be planned and nothing is missing. */

@@ -6,7 +6,7 @@ import type { Clusters } from '../kube/cluster.ts';
 import type { RollbackStep, Runbook, Step } from '../runbook/schema.ts';
 import { rollbackSteps } from './runner.ts';
 import { resolveStepInput } from '../runbook/resolve.ts';
-import { containsTemplate, resolveTemplates, scanTemplates } from '../runbook/template.ts';
+import { containsTemplate, resolveTemplates, templateReferences } from '../runbook/template.ts';
 
 export interface MissingPermission {
   step: string;
@@ -28,10 +28,7 @@ function knownInputs(step: Step | RollbackStep, params: Record<string, string>):
 }
 
 function referencesOutputs(value: unknown): boolean {
-  if (typeof value === 'string') return scanTemplates(value).expressions.some((e) => e.reference.kind === 'output');
-  if (Array.isArray(value)) return value.some(referencesOutputs);
-  if (value !== null && typeof value === 'object') return Object.values(value).some(referencesOutputs);
-  return false;
+  return templateReferences(value).some((reference) => reference.kind === 'output');
 }
 
 export interface InputProblem {

@@ -4,7 +4,6 @@
 // actions are re-runnable) and every step after it run in the same run, appended to the same
 // journal after a `run.resumed` event that says how long the gap was.
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { parse } from 'yaml';
 import { Clusters, type ConnectionOptions } from '../kube/cluster.ts';
@@ -14,8 +13,16 @@ import { automaticInteraction } from './interaction.ts';
 import type { Interrupts } from './interrupts.ts';
 import { Journal } from './journal.ts';
 import type { RollbackPolicy } from './rollback-policy.ts';
-import { carriedOver, findRunDir, priorRunOf, readJournal, RUNBOOK_COPY, sha256, writeReport } from './run-folder.ts';
-import { resumeRun } from './runner.ts';
+import {
+  carriedOver,
+  checkSecretsGiven,
+  findRunDir,
+  priorRunOf,
+  readJournal,
+  readRunbookCopy,
+  writeReport,
+} from './run-folder.ts';
+import { resumeRun, rollbackSteps } from './runner.ts';
 import {
   defaultJournalDir,
   type DrillResult,
@@ -35,6 +42,8 @@ export interface ResumeOptions {
   connection: ConnectionOptions;
   /** Go on with the runbook the run started with although its file changed since. */
   ignoreRunbookChanges: boolean;
+  /** Values of secret params, which the journal holds masked. */
+  set: Record<string, string>;
   yes: boolean;
   interactive: boolean;
   interrupts: Interrupts;
@@ -47,14 +56,7 @@ export async function resumeDrill(options: ResumeOptions, view: RunView): Promis
   const { started, prior } = refuseOnError(() => priorRunOf(events));
   refuseFinished(events, started.runId);
 
-  const copy = join(runDir, RUNBOOK_COPY);
-  const source = readFileSync(copy, 'utf8');
-  if (sha256(source) !== started.runbookSha256) {
-    throw new RunRefused(
-      `${copy} is not the runbook the run ran: its sha256 differs from the journal's`,
-      ExitCode.failed,
-    );
-  }
+  const { copy, source } = refuseOnError(() => readRunbookCopy(runDir, started));
   const changed = runbookChanges(source, started.file);
   if (changed.length > 0 && !options.ignoreRunbookChanges) {
     throw new RunRefused(
@@ -71,8 +73,10 @@ export async function resumeDrill(options: ResumeOptions, view: RunView): Promis
         : [],
     ),
   );
-  const { runbook } = await loadRunbook(copy, started.params, {}, source);
+  const params = { ...started.params, ...options.set };
+  const { runbook } = await loadRunbook(copy, params, {}, source);
   const remaining = runbook.spec.steps.filter((step) => !done.has(step.id));
+  checkSecretsGiven(runbook, options.set, [...remaining, ...rollbackSteps(runbook)], 'resume');
   const [first] = remaining;
   if (!first) {
     throw new RunRefused(`every step of run ${started.runId} finished: nothing to resume`, ExitCode.failed);
@@ -98,6 +102,7 @@ export async function resumeDrill(options: ResumeOptions, view: RunView): Promis
     const result = await resumeRun(
       {
         ...carriedOver(started, runbook),
+        params,
         clusters,
         interaction: options.yes ? automaticInteraction : view.interaction,
         journal: journal.write,

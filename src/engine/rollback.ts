@@ -3,15 +3,25 @@
 // the runbook's rollback steps from the copy the run kept, then undoes the recorded changes not yet
 // undone, newest first, appending every event to the run's own journal. Running it twice is
 // harmless: the second finds every change settled and says so.
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+//
+// The params are the run's, from its journal, where a secret param's value is masked: the run kept
+// it nowhere. A rollback step that uses one needs it given again (`--set name=value`), and the
+// rollback is refused, naming it, until it is; nothing else can be given.
 import { Clusters, type ConnectionOptions } from '../kube/cluster.ts';
 import { type Report, ReportBuilder } from '../report/model.ts';
 import type { RollbackStatus } from './events.ts';
 import { automaticInteraction } from './interaction.ts';
 import { Journal } from './journal.ts';
-import { carriedOver, findRunDir, priorRunOf, readJournal, RUNBOOK_COPY, sha256, writeReport } from './run-folder.ts';
-import { rollBackRun } from './runner.ts';
+import {
+  carriedOver,
+  checkSecretsGiven,
+  findRunDir,
+  priorRunOf,
+  readJournal,
+  readRunbookCopy,
+  writeReport,
+} from './run-folder.ts';
+import { rollBackRun, rollbackSteps } from './runner.ts';
 import { defaultJournalDir, ExitCode, loadRunbook, refuseOnError, RunRefused, type RunView } from './session.ts';
 
 export interface RollbackOptions {
@@ -22,6 +32,8 @@ export interface RollbackOptions {
   connection: ConnectionOptions;
   /** Roll back a run that succeeded, whose changes are what the drill was for. */
   force: boolean;
+  /** Values of secret params, which the run's journal holds masked. */
+  set: Record<string, string>;
 }
 
 export interface RollbackResult {
@@ -60,16 +72,10 @@ export async function rollbackDrill(options: RollbackOptions, view: RunView): Pr
     return { runDir, report: report.report, notes, exitCode: ExitCode.ok };
   }
 
-  const copy = join(runDir, RUNBOOK_COPY);
-  if (!existsSync(copy)) throw new RunRefused(`${runDir} has no ${RUNBOOK_COPY}: not a run folder`, ExitCode.failed);
-  const source = readFileSync(copy, 'utf8');
-  if (sha256(source) !== started.runbookSha256) {
-    throw new RunRefused(
-      `${copy} is not the runbook the run ran: its sha256 differs from the journal's`,
-      ExitCode.failed,
-    );
-  }
-  const { runbook } = await loadRunbook(copy, started.params, {}, source);
+  const { copy, source } = refuseOnError(() => readRunbookCopy(runDir, started));
+  const params = { ...started.params, ...options.set };
+  const { runbook } = await loadRunbook(copy, params, {}, source);
+  checkSecretsGiven(runbook, options.set, rollbackSteps(runbook), 'rollback');
   const clusters = new Clusters({ ...options.connection, context: options.connection.context ?? started.context });
   const journal = new Journal(runDir);
   if (journal.cutBytes > 0) {
@@ -84,6 +90,7 @@ export async function rollbackDrill(options: RollbackOptions, view: RunView): Pr
     const status = await rollBackRun(
       {
         ...carriedOver(started, runbook),
+        params,
         clusters,
         interaction: automaticInteraction,
         journal: journal.write,

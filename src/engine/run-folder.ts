@@ -9,8 +9,11 @@ import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from '
 import { isAbsolute, join, resolve } from 'node:path';
 import type { Report } from '../report/model.ts';
 import type { Runbook } from '../runbook/schema.ts';
+import { secretParams } from '../runbook/semantic.ts';
+import { templateReferences } from '../runbook/template.ts';
 import type { RunEvent, RunStarted, UndoRecorded } from './events.ts';
 import type { PriorRun, RecordedChange } from './runner.ts';
+import { ExitCode, RunRefused } from './session.ts';
 
 export const JOURNAL_FILE = 'journal.jsonl';
 export const RUNBOOK_COPY = 'runbook.yaml';
@@ -124,4 +127,50 @@ export function priorRunOf(events: readonly RunEvent[]): { started: RunStarted; 
 
 function recordOf(event: UndoRecorded): RecordedChange {
   return { id: event.id, step: event.step, context: event.context, change: event.change };
+}
+
+/** The runbook the run kept, checked against the hash its journal gives. */
+export function readRunbookCopy(runDir: string, started: RunStarted): { copy: string; source: string } {
+  const copy = join(runDir, RUNBOOK_COPY);
+  if (!existsSync(copy)) throw new Error(`${runDir} has no ${RUNBOOK_COPY}: not a run folder`);
+  const source = readFileSync(copy, 'utf8');
+  if (sha256(source) !== started.runbookSha256) {
+    throw new Error(`${copy} is not the runbook the run ran: its sha256 differs from the journal's`);
+  }
+  return { copy, source };
+}
+
+/**
+ * For a command that goes on with a run from its journal, where secret params are `***`: only
+ * secret params may be given again, and every one the steps to run use must be.
+ */
+export function checkSecretsGiven(
+  runbook: Runbook,
+  set: Record<string, string>,
+  steps: readonly { id?: string; with?: unknown; name?: string }[],
+  command: 'rollback' | 'resume',
+): void {
+  const secrets = secretParams(runbook);
+  const notSecret = Object.keys(set).filter((name) => !secrets.includes(name));
+  if (notSecret.length > 0) {
+    throw new RunRefused(
+      `--set ${notSecret.join(', ')}: ${command} takes the run's params from its journal; only secret params ` +
+        `(${secrets.join(', ') || 'none in this runbook'}) can be given`,
+      ExitCode.invalid,
+    );
+  }
+  const missing = steps.flatMap((step) =>
+    templateReferences(step)
+      .flatMap((reference) => (reference.kind === 'param' ? [reference.name] : []))
+      .filter((name) => secrets.includes(name) && !Object.hasOwn(set, name))
+      .map((name) => ({ step: step.id, name })),
+  );
+  if (missing.length > 0) {
+    const names = [...new Set(missing.map((m) => m.name))];
+    throw new RunRefused(
+      `${command} needs secret params the run did not keep: pass ${names.map((n) => `--set ${n}=VALUE`).join(' ')}`,
+      ExitCode.invalid,
+      [...new Set(missing.map((m) => `step "${m.step ?? ''}" uses secret param "${m.name}"`))],
+    );
+  }
 }

@@ -8,6 +8,9 @@
 // rollback steps, then undoes the recorded changes newest first. `kubectl drill rollback` runs the
 // same phase later from the journal alone. A handler that throws (a view, a report) is isolated:
 // it can never skip the rollback or the closing `run.finished`.
+//
+// Every event is stamped through the run's Redactor (redact.ts) before the journal or any handler
+// sees it, and so is every text shown to the person at a prompt: no secret leaves the run.
 
 import type { ActionResult, ActionSpec } from '../actions/action.ts';
 import { dirname } from 'node:path';
@@ -32,6 +35,7 @@ import type {
   Unstamped,
 } from './events.ts';
 import type { Approval, Interaction, StepRef } from './interaction.ts';
+import { maskedParams, type Redactor, runbookRedactor, secretInputValues } from './redact.ts';
 import type { RollbackPolicy } from './rollback-policy.ts';
 
 /** A step with no `timeout` may run this long; manual steps wait for their person indefinitely. */
@@ -159,9 +163,11 @@ class Run {
   /** When each step of the run started (`t`), for spans. */
   readonly #stepStarts = new Map<string, number>();
   readonly #spans: PlannedSpan[];
+  readonly #redactor: Redactor;
 
   constructor(options: RunOptions, prior?: PriorRun) {
     this.#options = options;
+    this.#redactor = runbookRedactor(options.runbook, options.params, options.actions);
     this.#clock = startClock(prior ? Date.now() - Date.parse(prior.startedAt) : 0);
     this.#outputs = { ...prior?.outputs };
     this.#changes = [...(prior?.changes ?? [])];
@@ -187,7 +193,7 @@ class Run {
       file,
       runbookSha256,
       context: cluster.context,
-      params,
+      params: maskedParams(runbook, params),
       targetMs: optionalDurationMs(runbook.spec.target),
       steps: runbook.spec.steps.map(plannedStep),
       rollback: rollbackSteps(runbook).map(plannedStep),
@@ -260,7 +266,7 @@ class Run {
     // After SIGTERM or SIGHUP nobody is there to answer, and time may be short: roll back.
     const signalled = status === 'interrupted' && interruptSignal(signal) !== 'SIGINT';
     if (interaction.automatic || signalled || !this.#hasUndoWork()) return this.#hasUndoWork();
-    const question = `The drill stopped (${reason ?? status}). Roll back what it changed?`;
+    const question = this.#redactor.text(`The drill stopped (${reason ?? status}). Roll back what it changed?`);
     const answer = await interaction.confirmRollback(question).catch(() => true);
     this.#emit({ type: 'prompt.answered', step: 'rollback', question, answer, auto: false });
     return answer;
@@ -371,6 +377,7 @@ class Run {
     let input: unknown;
     try {
       input = resolveStepInput(action, step.with ?? {}, { params: this.#options.params, outputs: this.#outputs });
+      this.#redactor.add(secretInputValues(action, input as Record<string, unknown>));
     } catch (error) {
       return finish({ status: 'failed', error: messageOf(error) });
     }
@@ -418,6 +425,9 @@ class Run {
         timeoutMs,
         progress: (message, data) => {
           this.#emit({ type: 'step.progress', step: step.id, message, data });
+        },
+        mask: (values) => {
+          this.#redactor.add(values);
         },
         confirm: (instructions, question) => this.#confirm(ref, instructions, question),
         record: (change) => {
@@ -478,7 +488,7 @@ class Run {
           })
         ).summary
       : action.summary;
-    const answer = await interaction.approve(ref, plan);
+    const answer = await interaction.approve(ref, this.#redactor.text(plan));
     this.#emit({
       type: 'prompt.answered',
       step: ref.id,
@@ -491,13 +501,14 @@ class Run {
 
   async #confirm(ref: StepRef, instructions: string, question: string): Promise<boolean> {
     const { interaction } = this.#options;
-    const answer = await interaction.confirm(ref, instructions, question);
+    const answer = await interaction.confirm(ref, this.#redactor.text(instructions), this.#redactor.text(question));
     this.#emit({ type: 'prompt.answered', step: ref.id, question, answer, auto: interaction.automatic });
     return answer;
   }
 
+  /** The one way an event is made: stamped, and masked before anyone sees it. */
   #stamp(event: Unstamped<RunEvent>): RunEvent {
-    return { ...event, at: this.#clock.at(), t: this.#clock.t() };
+    return this.#redactor.event({ ...event, at: this.#clock.at(), t: this.#clock.t() });
   }
 
   #emit(event: Unstamped<RunEvent>): void {

@@ -15,6 +15,7 @@ import type { EventHandler } from './events.ts';
 import { automaticInteraction, type Interaction } from './interaction.ts';
 import { Journal } from './journal.ts';
 import { checkInputs, checkPermissions } from './preflight.ts';
+import { maskedProblems, type Redactor, runbookRedactor } from './redact.ts';
 import type { Interrupts } from './interrupts.ts';
 import { keepRunbook, writeReport } from './run-folder.ts';
 import type { RollbackPolicy } from './rollback-policy.ts';
@@ -73,28 +74,31 @@ export function defaultJournalDir(env: NodeJS.ProcessEnv = process.env): string 
 }
 
 /**
- * Validates the runbook with every param given a value; refuses with every problem at once. The
- * source returned is the text validated, so the copy a run keeps is exactly what it ran.
+ * Validates the runbook with every param given a value; refuses with every problem at once (a
+ * secret param's value masked in them). The source returned is the text validated, so the copy a
+ * run keeps is exactly what it ran; the Redactor masks the runbook's secrets in what is printed.
  */
 export async function loadRunbook(
   file: string,
   set: Record<string, string>,
   steps: { from?: string; only?: string } = {},
   givenSource?: string,
-): Promise<{ runbook: Runbook; params: Record<string, string>; source: string }> {
+): Promise<{ runbook: Runbook; params: Record<string, string>; source: string; redactor: Redactor }> {
   const source = givenSource ?? (await readFile(file, 'utf8').catch(() => undefined));
   const options = { set, requireParams: true };
   const result =
     source === undefined ? await validateRunbookFile(file, options) : validateRunbook(source, file, options);
   if (!result.valid || source === undefined) {
-    throw new RunRefused(`${file} is not a valid runbook`, ExitCode.invalid, formatResult(result));
+    const problems = formatResult(maskedProblems(result, source, set));
+    throw new RunRefused(`${file} is not a valid runbook`, ExitCode.invalid, problems);
   }
   for (const flag of ['from', 'only'] as const) {
     const id = steps[flag];
     const problem = id === undefined ? undefined : checkStepReference(result.runbook, id);
     if (problem) throw new RunRefused(`--${flag}: ${problem}`, ExitCode.invalid);
   }
-  return { runbook: result.runbook, params: paramValues(result.runbook, set), source };
+  const params = paramValues(result.runbook, set);
+  return { runbook: result.runbook, params, source, redactor: runbookRedactor(result.runbook, params) };
 }
 
 /** Steps a person must answer for: anything that changes the cluster, and manual steps. */
@@ -103,7 +107,7 @@ export function stepsNeedingConfirmation(runbook: Runbook): string[] {
 }
 
 export async function runDrill(options: DrillOptions, view: RunView): Promise<DrillResult> {
-  const { runbook, params, source } = await view.wait(
+  const { runbook, params, source, redactor } = await view.wait(
     `validating ${options.file}`,
     loadRunbook(options.file, options.set, { from: options.from, only: options.only }),
   );
@@ -125,7 +129,7 @@ export async function runDrill(options: DrillOptions, view: RunView): Promise<Dr
     throw new RunRefused(
       `missing permissions: nothing was changed`,
       ExitCode.failed,
-      missing.map((m) => `step "${m.step}" (context ${m.context}) needs: ${m.permission}`),
+      missing.map((m) => redactor.text(`step "${m.step}" (context ${m.context}) needs: ${m.permission}`)),
     );
   }
   const problems = await view.wait(
@@ -136,7 +140,7 @@ export async function runDrill(options: DrillOptions, view: RunView): Promise<Dr
     throw new RunRefused(
       `the cluster refutes the runbook's inputs: nothing was changed`,
       ExitCode.invalid,
-      problems.map((p) => `step "${p.step}": ${p.problem}`),
+      problems.map((p) => redactor.text(`step "${p.step}": ${p.problem}`)),
     );
   }
 

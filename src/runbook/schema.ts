@@ -28,6 +28,14 @@ export const ParamSchema = Type.Object(
         description: 'The param has no default and must be given with `--set`.',
       }),
     ),
+    secret: Type.Optional(
+      Type.Boolean({
+        default: false,
+        description:
+          'The value is a credential: masked as *** wherever it would appear (journal, report.json, terminal), ' +
+          'never written to the run folder when given with `--set`; `kubectl drill rollback` asks for it again.',
+      }),
+    ),
   },
   { additionalProperties: false, title: 'Param', description: 'A runbook parameter.' },
 );

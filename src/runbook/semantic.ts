@@ -105,6 +105,11 @@ export function declaredParams(runbook: unknown): string[] {
   return Object.keys(asRecord(get(runbook, ['spec', 'params'])));
 }
 
+/** The params marked `secret: true`, whose values are masked wherever they would be shown. */
+export function secretParams(runbook: unknown): string[] {
+  return declaredParams(runbook).filter((name) => get(runbook, ['spec', 'params', name, 'secret']) === true);
+}
+
 /** The value of every param that has one: its default, unless `--set` overrides it. */
 export function paramValues(runbook: unknown, set: Readonly<Record<string, string>>): Record<string, string> {
   const values: Record<string, string> = {};

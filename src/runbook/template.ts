@@ -130,6 +130,13 @@ export interface TemplateContext {
   outputs: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
 }
 
+/** Every reference made by the templates in a value's strings (a step's `with`, a whole step). */
+export function templateReferences(value: unknown): TemplateReference[] {
+  if (typeof value === 'string') return scanTemplates(value).expressions.map((e) => e.reference);
+  if (value !== null && typeof value === 'object') return Object.values(value).flatMap(templateReferences);
+  return [];
+}
+
 /**
  * Resolves the templates in one string. A string that is exactly one template yields the referenced
  * value unchanged (a list of node names stays a list); otherwise values are spliced in as text, lists

@@ -2,6 +2,7 @@
 import type { ConnectionOptions } from '../kube/cluster.ts';
 import { describeError } from '../kube/errors.ts';
 import { planIsClean, planRunbook, type RunbookPlan } from '../engine/planner.ts';
+import { Redactor } from '../engine/redact.ts';
 import { ExitCode, loadRunbook, RunRefused } from '../engine/session.ts';
 
 export function renderPlan(plan: RunbookPlan): string[] {
@@ -35,15 +36,18 @@ export async function printPlan(
   output: string,
   print: (line: string) => void,
 ): Promise<number> {
+  // Until the runbook is read, only credentials in URLs are recognised; its secrets after that.
+  let redactor = new Redactor();
   try {
-    const { runbook, params } = await loadRunbook(file, set);
-    const plan = await planRunbook(file, runbook, params, connection);
+    const loaded = await loadRunbook(file, set);
+    redactor = loaded.redactor;
+    const plan = await planRunbook(file, loaded.runbook, loaded.params, connection, redactor);
     if (output === 'json') print(JSON.stringify(plan, null, 2));
     else for (const line of renderPlan(plan)) print(line);
     return planIsClean(plan) ? ExitCode.ok : ExitCode.failed;
   } catch (error) {
     if (!(error instanceof RunRefused)) {
-      print(`error: ${describeError(error)}`);
+      print(`error: ${redactor.text(describeError(error))}`);
       return ExitCode.failed;
     }
     for (const line of [...error.details, error.message]) print(line);

@@ -32,6 +32,7 @@ export function actionContext(options: RunActionOptions = {}): { context: Execut
     progress: (message, data) => {
       recorded.progress.push({ message, data });
     },
+    mask: () => undefined,
     confirm: (_instructions, question) => {
       recorded.questions.push(question);
       return Promise.resolve(options.answer ?? true);

@@ -55,6 +55,20 @@ describe('kubectl drill validate', () => {
     assert.equal(exit, 2);
   });
 
+  it("masks a secret param's value where a problem quotes it, in text and JSON", async () => {
+    const file = fixture('valid/secret-param.yaml');
+    const set = ['--set', 'statusUrl=planted-not-a-url'];
+    const text = await validate(file, ...set);
+    const json = await validate(file, '-o', 'json', ...set);
+    assert.deepEqual([text.exit, json.exit], [2, 2]);
+    const message = '"url" (from "${{ params.statusUrl }}") must be an http:// or https:// URL, got "***"';
+    assert.equal(text.stdout, `${file}:16:14: ${message}\n`);
+    assert.equal(
+      (JSON.parse(json.stdout) as { files: { problems: { message: string }[] }[] }).files[0]?.problems[0]?.message,
+      message,
+    );
+  });
+
   it('prints JSON with -o json', async () => {
     const { stdout, exit } = await validate('-o', 'json', fixture('invalid/unknown-action.yaml'));
     assert.deepEqual(JSON.parse(stdout), {

@@ -32,13 +32,16 @@ export default defineAction({
             pattern: '^[A-Za-z_][A-Za-z0-9_]*$',
             patternErrorMessage: 'must be an environment variable name: letters, digits and "_"',
           },
-          description: 'Extra environment variables for the command.',
+          description:
+            'Extra environment variables for the command. Their values are masked as *** wherever they would ' +
+            "appear (the command's output, errors, journal, report, terminal): pass credentials here.",
         }),
       ),
     },
     { additionalProperties: false },
   ),
   outputs: { exitCode: 'Exit code of the command.', stdout: 'Standard output of the command.' },
+  secretInputs: ['env'],
   plan: (input) =>
     Promise.resolve({
       summary: `run: ${input.command}`,

@@ -25,6 +25,17 @@ const checkInput = Type.Object(
     expectStatus: Type.Optional(
       Type.Integer({ minimum: 100, maximum: 599, default: 200, description: 'Expected response status.' }),
     ),
+    headers: Type.Optional(
+      Type.Record(Type.String(), Type.String(), {
+        propertyNames: {
+          pattern: "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$",
+          patternErrorMessage: 'must be an HTTP header name, like Authorization',
+        },
+        description:
+          'Request headers, like Authorization or X-Api-Key. Their values are never shown: masked as *** ' +
+          'wherever they would appear (plan, journal, report, terminal).',
+      }),
+    ),
     bodyContains: Type.Optional(Type.String({ description: 'Text the response body must contain.' })),
     timeout: Type.Optional(Duration({ default: '10s', description: 'Timeout of each request.' })),
     retries: Type.Optional(
@@ -42,18 +53,22 @@ export default defineAction({
   mutating: false,
   input: checkInput,
   outputs: { status: 'HTTP status of the last response.' },
+  secretInputs: ['headers'],
   plan: (input) => {
     const body = input.bodyContains === undefined ? '' : ` and "${input.bodyContains}" in the body`;
     const retries = input.retries ? `, retrying ${input.retries} times ${RETRY_DELAY_MS / 1000}s apart` : '';
     return Promise.resolve({
       summary: `${input.method ?? 'GET'} ${input.url}, expecting status ${input.expectStatus ?? 200}${body}${retries}`,
+      // Names only: the values are credentials.
+      ...(input.headers && { details: [`headers: ${Object.keys(input.headers).join(', ')}`] }),
     });
   },
   execute: async (input, context) => {
     const timeoutMs = durationMs(input.timeout ?? '10s');
     const attempts = (input.retries ?? 0) + 1;
+    const request = requestOf(input, context.mask);
     for (let attempt = 1; ; attempt++) {
-      const outcome = await checkOnce(input, timeoutMs, context.signal);
+      const outcome = await checkOnce(request, input, timeoutMs, context.signal);
       if (outcome.problem === undefined) return { outputs: { status: outcome.status } };
       const tried = attempts > 1 ? ` (attempt ${attempt} of ${attempts})` : '';
       if (attempt >= attempts) throw new Error(`${input.method ?? 'GET'} ${input.url}: ${outcome.problem}${tried}`);
@@ -66,15 +81,41 @@ export default defineAction({
   },
 });
 
+interface Request {
+  url: string;
+  headers: Headers;
+}
+
+/**
+ * fetch refuses a URL that carries credentials (`https://user:pass@host`), so they travel as a
+ * Basic Authorization header, as curl sends them; an Authorization among `headers` wins. The
+ * password and the header are masked like the URL's credentials, should a server echo them.
+ */
+function requestOf(input: CheckInput, mask: (values: readonly string[]) => void): Request {
+  const url = new URL(input.url);
+  const headers = new Headers(input.headers);
+  if (url.username !== '' || url.password !== '') {
+    const password = decodeURIComponent(url.password);
+    const basic = Buffer.from(`${decodeURIComponent(url.username)}:${password}`).toString('base64');
+    mask([password, basic]);
+    if (!headers.has('authorization')) headers.set('authorization', `Basic ${basic}`);
+    url.username = '';
+    url.password = '';
+  }
+  return { url: url.href, headers };
+}
+
 /** One request; a problem is a failed check, an abort of the step throws. */
 async function checkOnce(
+  request: Request,
   input: CheckInput,
   timeoutMs: number,
   signal: AbortSignal,
 ): Promise<{ status?: number; problem?: string }> {
   const expected = input.expectStatus ?? 200;
   try {
-    const response = await fetch(input.url, {
+    const response = await fetch(request.url, {
+      headers: request.headers,
       method: input.method ?? 'GET',
       signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]),
       // A check that expects a redirect must see it rather than where it leads.
