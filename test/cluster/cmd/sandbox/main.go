@@ -13,6 +13,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -25,10 +26,12 @@ import (
 	"k8s.io/client-go/rest"
 
 	"kubectl-drill/sandbox/demo"
+	"kubectl-drill/sandbox/internal/child"
 	"kubectl-drill/sandbox/internal/controlplane"
 	"kubectl-drill/sandbox/internal/kubelet"
 	"kubectl-drill/sandbox/internal/prometheus"
 	"kubectl-drill/sandbox/internal/traffic"
+	"kubectl-drill/sandbox/internal/wait"
 	"kubectl-drill/sandbox/internal/workload"
 )
 
@@ -173,13 +176,14 @@ func run(ctx context.Context, opts options, fleet kubelet.Config) error {
 			return err
 		}
 	}
+	pids := &pidFile{dir: dir}
 	var (
 		sim        *traffic.Simulator
 		metricsURL string
 		prom       *prometheus.Server
-		promExited <-chan error
-		promPids   []int
-		err        error
+		// children are watched after start-up: the first of them to exit stops the sandbox.
+		children []*child.Process
+		err      error
 	)
 	if opts.traffic {
 		reg := promclient.NewRegistry()
@@ -193,9 +197,8 @@ func run(ctx context.Context, opts options, fleet kubelet.Config) error {
 				return err
 			}
 			defer prom.Stop(5 * time.Second)
-			promExited = prom.Exited()
-			promPids = []int{prom.Pid()}
-			if err := writePids(dir, promPids); err != nil {
+			children = append(children, prom.Process)
+			if err := pids.add(prom.Pid()); err != nil {
 				return err
 			}
 		}
@@ -209,7 +212,7 @@ func run(ctx context.Context, opts options, fleet kubelet.Config) error {
 		return err
 	}
 	defer os.Remove(readyFile)
-	if err := writePids(dir, append(cp.Pids(), promPids...)); err != nil {
+	if err := pids.add(cp.Pids()...); err != nil {
 		return err
 	}
 	mark("apiserverReady")
@@ -310,7 +313,7 @@ func run(ctx context.Context, opts options, fleet kubelet.Config) error {
 		return err
 	case err := <-simDone:
 		return fmt.Errorf("simulated kubelet stopped: %v", err)
-	case err := <-promExited:
+	case err := <-child.FirstExit(children...):
 		return err
 	}
 }
@@ -332,20 +335,30 @@ func startTraffic(ctx context.Context, cfg *rest.Config, route string, sim *traf
 	if err := traffic.Watch(ctx, dyn, traffic.Source{Namespace: namespace, Route: name, ServicePrefix: servicePrefix}, sim); err != nil {
 		return err
 	}
-	if err := poll(ctx, 60*time.Second, "every region of the route to have a ready endpoint", sim.Routable); err != nil {
+	if err := wait.Until(ctx, 60*time.Second, "every region of the route to have a ready endpoint", func() (bool, error) { return sim.Routable(), nil }); err != nil {
 		return err
 	}
 	go sim.Run(ctx)
 	return nil
 }
 
-// writePids records the supervisor and every child, so sandbox.sh down can make sure none is left.
-func writePids(dir string, children []int) error {
+// pidFile records the supervisor and every child as it starts, so sandbox.sh down can make sure
+// none is left; children start from several goroutines.
+type pidFile struct {
+	dir      string
+	mu       sync.Mutex
+	children []int
+}
+
+func (f *pidFile) add(pids ...int) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.children = append(f.children, pids...)
 	lines := []string{fmt.Sprint(os.Getpid())}
-	for _, pid := range children {
+	for _, pid := range f.children {
 		lines = append(lines, fmt.Sprint(pid))
 	}
-	return os.WriteFile(filepath.Join(dir, "sandbox.pid"), []byte(strings.Join(lines, "\n")+"\n"), 0o644)
+	return os.WriteFile(filepath.Join(f.dir, "sandbox.pid"), []byte(strings.Join(lines, "\n")+"\n"), 0o644)
 }
 
 // grantReadOnly lets the restricted user get, list and watch everything, and nothing else.
@@ -369,10 +382,10 @@ func grantReadOnly(ctx context.Context, client kubernetes.Interface, user string
 }
 
 func waitNodesReady(ctx context.Context, client kubernetes.Interface, want int, timeout time.Duration) error {
-	return poll(ctx, timeout, fmt.Sprintf("%d nodes Ready", want), func() bool {
+	return wait.Until(ctx, timeout, fmt.Sprintf("%d nodes Ready", want), func() (bool, error) {
 		nodes, err := client.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
 		if err != nil {
-			return false
+			return false, nil
 		}
 		ready := 0
 		for _, n := range nodes.Items {
@@ -380,7 +393,7 @@ func waitNodesReady(ctx context.Context, client kubernetes.Interface, want int, 
 				ready++
 			}
 		}
-		return ready == want
+		return ready == want, nil
 	})
 }
 
@@ -403,23 +416,8 @@ func nodeReady(n *corev1.Node) bool {
 // waitServiceAccount waits for the service-account controller: until a namespace has its
 // default ServiceAccount, admission rejects every pod in it.
 func waitServiceAccount(ctx context.Context, client kubernetes.Interface, namespace string, timeout time.Duration) error {
-	return poll(ctx, timeout, "default ServiceAccount in "+namespace, func() bool {
+	return wait.Until(ctx, timeout, "default ServiceAccount in "+namespace, func() (bool, error) {
 		_, err := client.CoreV1().ServiceAccounts(namespace).Get(ctx, "default", metav1.GetOptions{})
-		return err == nil
+		return err == nil, nil
 	})
-}
-
-func poll(ctx context.Context, timeout time.Duration, what string, done func() bool) error {
-	deadline := time.Now().Add(timeout)
-	for !done() {
-		if time.Now().After(deadline) {
-			return fmt.Errorf("timed out after %s waiting for %s", timeout, what)
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
-	return nil
 }
