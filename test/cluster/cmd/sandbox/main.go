@@ -31,6 +31,7 @@ import (
 	"kubectl-drill/sandbox/internal/kubelet"
 	"kubectl-drill/sandbox/internal/prometheus"
 	"kubectl-drill/sandbox/internal/traffic"
+	"kubectl-drill/sandbox/internal/velero"
 	"kubectl-drill/sandbox/internal/wait"
 	"kubectl-drill/sandbox/internal/workload"
 )
@@ -49,6 +50,19 @@ type state struct {
 	TrafficTruthFile  string        `json:"trafficTruthFile,omitempty"`
 	Traffic           *trafficState `json:"traffic,omitempty"`
 	PrometheusURL     string        `json:"prometheusURL,omitempty"`
+	Velero            *veleroState  `json:"velero,omitempty"`
+}
+
+// veleroState tells a drill where Velero is and what it can restore.
+type veleroState struct {
+	Version               string `json:"version"`
+	Namespace             string `json:"namespace"`
+	BackupStorageLocation string `json:"backupStorageLocation"`
+	// BaselineBackup is a Completed Backup of BaselineNamespace, taken once the demo was applied.
+	BaselineBackup    string `json:"baselineBackup,omitempty"`
+	BaselineNamespace string `json:"baselineNamespace,omitempty"`
+	S3URL             string `json:"s3URL"`
+	Bucket            string `json:"bucket"`
 }
 
 // trafficState is the simulator's configuration, for tests that need its timings.
@@ -75,7 +89,15 @@ type options struct {
 	prometheus               bool
 	prometheusBin            string
 	prometheusPort           int
+	velero                   bool
+	veleroDir                string
 }
+
+// Velero's baseline: a backup of the demo's namespace, taken before the sandbox is ready.
+const (
+	baselineBackup    = "shop-baseline"
+	baselineNamespace = "shop"
+)
 
 func main() {
 	log.SetFlags(log.Ltime | log.Lmicroseconds)
@@ -105,6 +127,8 @@ func main() {
 	withPrometheus := fs.Bool("prometheus", true, "run Prometheus, scraping the traffic simulator")
 	prometheusBin := fs.String("prometheus-bin", "prometheus", "the prometheus binary")
 	prometheusPort := fs.Int("prometheus-port", 0, "port of Prometheus on 127.0.0.1 (0: a free one)")
+	withVelero := fs.Bool("velero", true, "run Velero and its S3 store, and back up the demo's namespace")
+	veleroDir := fs.String("velero-dir", "", "directory holding velero, s3, plugins/ and crds/ (bash test/cluster/sandbox.sh up passes the one sandbox.sh build made)")
 	_ = fs.Parse(os.Args[2:])
 
 	if *binDir == "" {
@@ -116,6 +140,9 @@ func main() {
 	}
 	if *gatewayCRDs == "" {
 		*gatewayCRDs = filepath.Join(*binDir, "gateway-api")
+	}
+	if *withVelero && *veleroDir == "" {
+		log.Fatal("need --velero-dir (bash test/cluster/sandbox.sh up passes it) or --velero=false")
 	}
 	if *seed == 0 {
 		*seed = uint64(time.Now().UnixNano())
@@ -137,6 +164,7 @@ func main() {
 			Window: *window, Seed: *seed, TruthFile: filepath.Join(absDir, "traffic-truth.json"),
 		},
 		prometheus: *withPrometheus && *withTraffic && *withDemo, prometheusBin: *prometheusBin, prometheusPort: *prometheusPort,
+		velero: *withVelero, veleroDir: *veleroDir,
 	}
 	if err := run(ctx, opts, kubelet.Config{
 		Regions:            strings.Split(*regions, ","),
@@ -155,8 +183,12 @@ func main() {
 func run(ctx context.Context, opts options, fleet kubelet.Config) error {
 	dir, binDir, withDemo, qps := opts.dir, opts.binDir, opts.withDemo, opts.qps
 	start := time.Now()
+	var phasesMu sync.Mutex
 	phases := map[string]int{}
+	// mark is called from the goroutines that start things in parallel too.
 	mark := func(phase string) {
+		phasesMu.Lock()
+		defer phasesMu.Unlock()
 		phases[phase] = int(time.Since(start).Milliseconds())
 		log.Printf("%s after %s", phase, time.Since(start).Round(time.Millisecond))
 	}
@@ -167,7 +199,8 @@ func run(ctx context.Context, opts options, fleet kubelet.Config) error {
 	// The state of the last run goes; controlplane.Start would do it, but Prometheus starts first:
 	// it scrapes nothing before its target discovery settles (5 s after its start, hard-coded in
 	// Prometheus 2.42), so starting it with the control plane takes that wait off the critical path.
-	// The traffic simulator serves its metrics from the start (all zero until it runs).
+	// The traffic simulator serves its metrics from the start (all zero until it runs), and so does
+	// Velero's S3 store, which needs nothing of the cluster.
 	if err := os.RemoveAll(filepath.Join(dir, "state")); err != nil {
 		return err
 	}
@@ -181,10 +214,21 @@ func run(ctx context.Context, opts options, fleet kubelet.Config) error {
 		sim        *traffic.Simulator
 		metricsURL string
 		prom       *prometheus.Server
+		store      *velero.Store
 		// children are watched after start-up: the first of them to exit stops the sandbox.
 		children []*child.Process
 		err      error
 	)
+	if opts.velero {
+		if store, err = velero.StartStore(dir, opts.veleroDir); err != nil {
+			return err
+		}
+		defer store.Stop(5 * time.Second)
+		children = append(children, store.Process)
+		if err := pids.add(store.Pid()); err != nil {
+			return err
+		}
+	}
 	if opts.traffic {
 		reg := promclient.NewRegistry()
 		sim = traffic.New(opts.trafficCfg, reg)
@@ -250,6 +294,20 @@ func run(ctx context.Context, opts options, fleet kubelet.Config) error {
 		crdsDone <- err
 	}()
 
+	// Velero installs and starts alongside everything else; its baseline backup waits for the
+	// demo to be applied, then runs while the traffic starts and Prometheus gets its first rates.
+	demoApplied := make(chan struct{})
+	veleroDone := make(chan veleroResult, 1)
+	if opts.velero {
+		dyn, err := dynamic.NewForConfig(&cfg)
+		if err != nil {
+			return err
+		}
+		go func() {
+			veleroDone <- startVelero(ctx, opts, cp.AdminKubeconfig, store, applier, client, dyn, pids, mark, demoApplied)
+		}()
+	}
+
 	kubelets := kubelet.New(client, fleet)
 	simDone := make(chan error, 1)
 	go func() { simDone <- kubelets.Run(ctx) }()
@@ -271,6 +329,7 @@ func run(ctx context.Context, opts options, fleet kubelet.Config) error {
 		}
 		mark("demoReady")
 	}
+	close(demoApplied)
 	ready := state{
 		Pid: os.Getpid(), Server: cp.Server(), Kubeconfig: cp.AdminKubeconfig, RestrictedKubeconfig: cp.RestrictedKubeconfig,
 		Nodes: len(kubelets.NodeNames()), StartedAt: start, PhasesMs: phases,
@@ -296,7 +355,20 @@ func run(ctx context.Context, opts options, fleet kubelet.Config) error {
 		mark("prometheusReady")
 		ready.PrometheusURL = prom.URL
 	}
+	if opts.velero {
+		v := <-veleroDone
+		if v.server != nil {
+			defer v.server.Stop(5 * time.Second)
+			children = append(children, v.server.Process)
+		}
+		if v.err != nil {
+			return fmt.Errorf("velero: %w", v.err)
+		}
+		ready.Velero = v.state
+	}
+	phasesMu.Lock()
 	data, err := json.MarshalIndent(ready, "", "  ")
+	phasesMu.Unlock()
 	if err != nil {
 		return err
 	}
@@ -316,6 +388,46 @@ func run(ctx context.Context, opts options, fleet kubelet.Config) error {
 	case err := <-child.FirstExit(children...):
 		return err
 	}
+}
+
+// veleroResult is what startVelero hands back: the server, once it has started, and the facts
+// for the ready file.
+type veleroResult struct {
+	server *velero.Server
+	state  *veleroState
+	err    error
+}
+
+// startVelero installs and starts Velero, waits for its location to be Available, then, once the
+// demo is applied (demoApplied closed), backs up its namespace.
+func startVelero(ctx context.Context, opts options, kubeconfig string, store *velero.Store, applier velero.CRDApplier,
+	client kubernetes.Interface, dyn dynamic.Interface, pids *pidFile, mark func(string), demoApplied <-chan struct{}) veleroResult {
+	version, err := velero.ReadVersion(opts.veleroDir)
+	if err != nil {
+		return veleroResult{err: err}
+	}
+	server, err := velero.Start(ctx, velero.Config{
+		Dir: opts.dir, BinDir: opts.veleroDir, Version: version, Kubeconfig: kubeconfig,
+		Started: func(pid int) error { return pids.add(pid) },
+	}, store, applier, client, dyn)
+	if err != nil {
+		return veleroResult{err: err}
+	}
+	mark("veleroReady")
+	st := &veleroState{Version: version, Namespace: velero.Namespace, BackupStorageLocation: velero.Location, S3URL: server.StoreURL, Bucket: velero.Bucket}
+	select {
+	case <-ctx.Done():
+		return veleroResult{server: server, err: ctx.Err()}
+	case <-demoApplied:
+	}
+	if opts.withDemo {
+		if err := server.BackupNamespace(ctx, baselineBackup, baselineNamespace, 60*time.Second); err != nil {
+			return veleroResult{server: server, err: err}
+		}
+		mark("veleroBaselineBackupCompleted")
+		st.BaselineBackup, st.BaselineNamespace = baselineBackup, baselineNamespace
+	}
+	return veleroResult{server: server, state: st}
 }
 
 // servicePrefix names the regions' Services in the route: frontend-<region>.
