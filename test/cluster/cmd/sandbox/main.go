@@ -274,24 +274,25 @@ func run(ctx context.Context, opts options, fleet kubelet.Config) error {
 	if err != nil {
 		return err
 	}
-	// The Gateway API CRDs are applied while the nodes register; the demo needs them.
-	crdsDone := make(chan error, 1)
+	// The Gateway API CRDs are applied while the nodes register; the demo needs them, and so
+	// does Velero's server (see velero.Config.CRDsApplied): crdsDone is closed once crdsErr is set.
+	crdsDone := make(chan struct{})
+	var crdsErr error
 	go func() {
+		defer close(crdsDone)
 		if opts.gatewayCRDs == "none" {
-			crdsDone <- nil
 			return
 		}
 		if _, err := os.Stat(opts.gatewayCRDs); err != nil {
-			crdsDone <- fmt.Errorf("gateway API CRDs: %w (bash test/cluster/sandbox.sh build puts them beside the binaries)", err)
+			crdsErr = fmt.Errorf("gateway API CRDs: %w (bash test/cluster/sandbox.sh build puts them beside the binaries)", err)
 			return
 		}
 		n, err := applier.ApplyCRDs(ctx, os.DirFS(opts.gatewayCRDs), ".", 60*time.Second)
 		if err != nil {
-			err = fmt.Errorf("gateway API CRDs: %w", err)
-		} else {
-			log.Printf("%d Gateway API CRDs established", n)
+			crdsErr = fmt.Errorf("gateway API CRDs: %w", err)
+			return
 		}
-		crdsDone <- err
+		log.Printf("%d Gateway API CRDs established", n)
 	}()
 
 	// Velero installs and starts alongside everything else; its baseline backup waits for the
@@ -304,7 +305,7 @@ func run(ctx context.Context, opts options, fleet kubelet.Config) error {
 			return err
 		}
 		go func() {
-			veleroDone <- startVelero(ctx, opts, cp.AdminKubeconfig, store, applier, client, dyn, pids, mark, demoApplied)
+			veleroDone <- startVelero(ctx, opts, cp.AdminKubeconfig, store, applier, client, dyn, pids, mark, crdsDone, demoApplied)
 		}()
 	}
 
@@ -319,8 +320,9 @@ func run(ctx context.Context, opts options, fleet kubelet.Config) error {
 		return err
 	}
 	mark("serviceAccountsReady")
-	if err := <-crdsDone; err != nil {
-		return err
+	<-crdsDone
+	if crdsErr != nil {
+		return crdsErr
 	}
 	mark("gatewayAPIReady")
 	if withDemo {
@@ -398,17 +400,19 @@ type veleroResult struct {
 	err    error
 }
 
-// startVelero installs and starts Velero, waits for its location to be Available, then, once the
-// demo is applied (demoApplied closed), backs up its namespace.
+// startVelero installs Velero, starts its server once the other CRDs are established
+// (crdsApplied closed), waits for its location to be Available, then, once the demo is applied
+// (demoApplied closed), backs up its namespace.
 func startVelero(ctx context.Context, opts options, kubeconfig string, store *velero.Store, applier velero.CRDApplier,
-	client kubernetes.Interface, dyn dynamic.Interface, pids *pidFile, mark func(string), demoApplied <-chan struct{}) veleroResult {
+	client kubernetes.Interface, dyn dynamic.Interface, pids *pidFile, mark func(string), crdsApplied, demoApplied <-chan struct{}) veleroResult {
 	version, err := velero.ReadVersion(opts.veleroDir)
 	if err != nil {
 		return veleroResult{err: err}
 	}
 	server, err := velero.Start(ctx, velero.Config{
 		Dir: opts.dir, BinDir: opts.veleroDir, Version: version, Kubeconfig: kubeconfig,
-		Started: func(pid int) error { return pids.add(pid) },
+		Started:     func(pid int) error { return pids.add(pid) },
+		CRDsApplied: crdsApplied,
 	}, store, applier, client, dyn)
 	if err != nil {
 		return veleroResult{err: err}

@@ -14,8 +14,10 @@ package velero
 import (
 	"context"
 	"fmt"
+	"io"
 	"io/fs"
 	"log"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -50,6 +52,8 @@ const (
 	// install` uses; the location points at it, and Velero hands it to the plugin as a file.
 	CredentialsSecret = "cloud-credentials"
 	CredentialsKey    = "cloud"
+	// fieldManager applies the sandbox's objects, as workload's does.
+	fieldManager = "drill-sandbox"
 	// credentials are fake: the store checks no signature.
 	credentials = "[default]\naws_access_key_id = sandbox\naws_secret_access_key = sandbox-secret\n"
 )
@@ -67,6 +71,11 @@ type Store struct {
 
 // StartStore starts the store from binDir; it needs nothing of the cluster, so it can start first.
 func StartStore(dir, binDir string) (*Store, error) {
+	// Backup logs saved by an earlier run (saveBackupLog) must not pass for this one's.
+	old, _ := filepath.Glob(filepath.Join(dir, "logs", "backup-*.log.gz"))
+	for _, f := range old {
+		_ = os.Remove(f)
+	}
 	urlFile := filepath.Join(dir, "state", "s3.url")
 	p, err := child.Start(dir, "s3", filepath.Join(binDir, "s3"), []string{
 		"--addr=127.0.0.1:0", "--url-file=" + urlFile, "--buckets=" + Bucket,
@@ -115,6 +124,10 @@ type Config struct {
 	Kubeconfig string
 	// Started is told the server's pid as soon as it runs, for the pid file.
 	Started func(pid int) error
+	// CRDsApplied is closed once every other CRD of the sandbox is Established: the server reads
+	// discovery at start and then every 5 minutes, and a kind that appeared in between fails
+	// every backup (PartiallyFailed, "no matches for" it), so it starts after them.
+	CRDsApplied <-chan struct{}
 }
 
 // Server is a running `velero server` whose location is Available.
@@ -123,6 +136,7 @@ type Server struct {
 	// StoreURL is the S3 URL of the location.
 	StoreURL string
 	dynamic  dynamic.Interface
+	logDir   string
 }
 
 // Start installs Velero's objects, starts the server and waits until the location is Available.
@@ -154,24 +168,40 @@ func Start(ctx context.Context, cfg Config, store *Store, applier CRDApplier, cl
 	if err != nil {
 		return nil, err
 	}
-	if _, err := dyn.Resource(locations).Namespace(Namespace).Create(ctx, location(url), metav1.CreateOptions{}); err != nil {
-		return nil, fmt.Errorf("BackupStorageLocation: %w", err)
+	select {
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case <-cfg.CRDsApplied:
 	}
+	// The server starts before the location exists and validates it as soon as it appears, so
+	// that its own start (plugin discovery, informers) overlaps the location's creation.
 	p, err := startServer(cfg)
 	if err != nil {
 		return nil, err
 	}
 	log.Printf("velero: server started (pid %d)", p.Pid())
-	s := &Server{Process: p, StoreURL: url, dynamic: dyn}
-	if err := cfg.Started(p.Pid()); err != nil {
-		p.Stop(5 * time.Second)
-		return nil, err
-	}
-	if err := s.waitAvailable(ctx, 60*time.Second); err != nil {
+	s := &Server{Process: p, StoreURL: url, dynamic: dyn, logDir: filepath.Join(cfg.Dir, "logs")}
+	if err := s.install(ctx, cfg); err != nil {
 		p.Stop(5 * time.Second)
 		return nil, err
 	}
 	return s, nil
+}
+
+// install records the server's pid, creates the location and waits until it is Available.
+func (s *Server) install(ctx context.Context, cfg Config) error {
+	if err := cfg.Started(s.Pid()); err != nil {
+		return err
+	}
+	// Server-side apply, not create: the apiserver holds every create of a kind for 2 s when its
+	// CRD became Established less than 2 s before (a guard for HA control planes,
+	// apiextensions-apiserver's customresource_handler.go), and an apply is a patch.
+	bsl := location(s.StoreURL)
+	if _, err := s.dynamic.Resource(locations).Namespace(Namespace).Apply(ctx, Location, bsl, metav1.ApplyOptions{FieldManager: fieldManager}); err != nil {
+		return fmt.Errorf("BackupStorageLocation: %w", err)
+	}
+	log.Printf("velero: BackupStorageLocation %s created", Location)
+	return s.waitAvailable(ctx, 60*time.Second)
 }
 
 // location is the BackupStorageLocation `velero install --provider aws` would make, pointed at
@@ -296,8 +326,7 @@ func (s *Server) BackupNamespace(ctx context.Context, name, namespace string, ti
 	if _, err := client.Create(ctx, backup, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
 		return fmt.Errorf("Backup %s: %w", name, err)
 	}
-	var phase string
-	err := wait.Until(ctx, timeout, fmt.Sprintf("Backup %s to be Completed", name), func() (bool, error) {
+	return wait.Until(ctx, timeout, fmt.Sprintf("Backup %s to be Completed (see %s)", name, s.Log), func() (bool, error) {
 		if err := s.Err(); err != nil {
 			return false, err
 		}
@@ -305,17 +334,34 @@ func (s *Server) BackupNamespace(ctx context.Context, name, namespace string, ti
 		if err != nil {
 			return false, nil
 		}
-		phase, _, _ = unstructured.NestedString(b.Object, "status", "phase")
-		switch phase {
+		status, _, _ := unstructured.NestedMap(b.Object, "status")
+		switch status["phase"] {
+		case "Completed":
+			return true, nil
 		case "Failed", "FailedValidation", "PartiallyFailed":
-			reason, _, _ := unstructured.NestedString(b.Object, "status", "failureReason")
-			errs, _, _ := unstructured.NestedStringSlice(b.Object, "status", "validationErrors")
-			return false, fmt.Errorf("Backup %s: phase %s %s %v (see %s)", name, phase, reason, errs, s.Log)
+			return false, fmt.Errorf("Backup %s: status %v (see %s)", name, status, s.saveBackupLog(ctx, name))
 		}
-		return phase == "Completed", nil
+		return false, nil
 	})
-	if err != nil && phase != "" {
-		return fmt.Errorf("%w (phase %s; see %s)", err, phase, s.Log)
+}
+
+// saveBackupLog copies the backup's own log, which Velero keeps in the store only, to the logs
+// folder, and says where it is; when it cannot, it points at the server's log.
+func (s *Server) saveBackupLog(ctx context.Context, name string) string {
+	url := fmt.Sprintf("%s/%s/backups/%s/%s-logs.gz", s.StoreURL, Bucket, name, name)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return s.Log
 	}
-	return err
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return s.Log
+	}
+	defer resp.Body.Close()
+	file := filepath.Join(s.logDir, "backup-"+name+".log.gz")
+	data, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK || os.WriteFile(file, data, 0o644) != nil {
+		return s.Log
+	}
+	return file + " and " + s.Log
 }
