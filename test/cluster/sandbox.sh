@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# sandbox.sh up|down|build|bin|status|install-prometheus: the local Kubernetes sandbox (see
-# test/cluster/README.md).
+# sandbox.sh up|down|build|bin|velero-bin|status|install-prometheus: the local Kubernetes sandbox
+# (see test/cluster/README.md).
 #
 # The binaries are built once per version of this folder's sources and go.sum, into a cache
 # outside the checkout, so fresh clones (and CI) on the same machine reuse them. The Gateway API
@@ -231,7 +231,8 @@ case "$cmd" in
   down) down ;;
   build) build ;;
   bin) build_sandbox && bin_dir ;;
+  velero-bin) build_velero && velero_dir ;;
   status) status ;;
   install-prometheus) install_prometheus ;;
-  *) echo "usage: $0 up|down|build|bin|status|install-prometheus" >&2; exit 2 ;;
+  *) echo "usage: $0 up|down|build|bin|velero-bin|status|install-prometheus" >&2; exit 2 ;;
 esac
