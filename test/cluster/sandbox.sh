@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# sandbox.sh up|down|build|bin|status|install-prometheus: the local Kubernetes sandbox (see
-# test/cluster/README.md).
+# sandbox.sh up|down|build|bin|velero-bin|status|install-prometheus: the local Kubernetes sandbox
+# (see test/cluster/README.md).
 #
 # The binaries are built once per version of this folder's sources and go.sum, into a cache
 # outside the checkout, so fresh clones (and CI) on the same machine reuse them. The Gateway API
 # CRDs of the sigs.k8s.io/gateway-api module in go.mod are copied beside them (gateway-api/).
+# Velero (velero/, a Go module of its own: it is on older Kubernetes libraries than the control
+# plane) is built the same way into a folder of its own, keyed on velero/ alone, so that a change
+# to either side does not rebuild the other.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -13,33 +16,43 @@ state="${SANDBOX_DIR:-$root/.sandbox}"
 cache="${KUBECTL_DRILL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kubectl-drill}"
 components=(kube-apiserver kube-controller-manager kube-scheduler kubectl sandbox)
 
+velero_components=(velero s3 plugins/velero-plugin-for-aws version)
+
+# source_key DIR [EXCLUDED]: a hash of the Go sources, manifests and module files under DIR.
 source_key() {
-  (cd "$here" && find . -type f \( -name '*.go' -o -name '*.yaml' -o -name go.mod -o -name go.sum \) -print0 |
+  local dir=$1 excluded=${2:-}
+  (cd "$dir" && find . ${excluded:+-path "./$excluded" -prune -o} -type f \( -name '*.go' -o -name '*.yaml' -o -name go.mod -o -name go.sum \) -print0 |
     LC_ALL=C sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16)
 }
 
-bin_dir() { echo "$cache/sandbox-$(source_key)"; }
+bin_dir() { echo "$cache/sandbox-$(source_key "$here" velero)"; }
+velero_dir() { echo "$cache/velero-$(source_key "$here/velero")"; }
 
-build() {
-  local bin
-  bin=$(bin_dir)
+build() { build_sandbox && build_velero; }
+build_sandbox() { build_cached sandbox "$(bin_dir)" build_into "${components[@]}" gateway-api; }
+build_velero() { build_cached velero "$(velero_dir)" build_velero_into "${velero_components[@]}" crds; }
+
+# build_cached NAME DIR BUILDER FILE...: unless every FILE is in DIR, BUILDER builds into a
+# temporary folder that then becomes DIR.
+build_cached() {
+  local name=$1 bin=$2 builder=$3
+  shift 3
   local missing=0
-  for c in "${components[@]}"; do [ -x "$bin/$c" ] || missing=1; done
-  [ -d "$bin/gateway-api" ] || missing=1
+  for c in "$@"; do [ -e "$bin/$c" ] || missing=1; done
   if [ "$missing" = 0 ]; then
     return 0
   fi
-  echo "building the sandbox into $bin (first time: several minutes)" >&2
+  echo "building $name into $bin (first time: several minutes)" >&2
   local started=$SECONDS tmp="$bin.tmp.$$"
   rm -rf "$tmp" && mkdir -p "$tmp"
-  if ! build_into "$tmp"; then
+  if ! "$builder" "$tmp"; then
     rm -rf "$tmp"
     return 1
   fi
   rm -rf "$bin" && mv "$tmp" "$bin"
-  echo "built in $((SECONDS - started))s" >&2
+  echo "built $name in $((SECONDS - started))s" >&2
   # Builds of other versions of the sources: keep the two newest, for clones of other branches.
-  ls -dt "$cache"/sandbox-* | grep -vx "$bin" | grep -v '\.tmp\.' | tail -n +3 | xargs -r rm -rf
+  ls -dt "$cache/$name"-* | grep -vx "$bin" | grep -v '\.tmp\.' | tail -n +3 | xargs -r rm -rf
 }
 
 build_into() {
@@ -55,6 +68,21 @@ build_into() {
   gateway_api=$(cd "$here" && go list -m -f '{{.Dir}}' sigs.k8s.io/gateway-api) || return 1
   mkdir -p "$dir/gateway-api"
   cp "$gateway_api"/config/crd/standard/*.yaml "$dir/gateway-api/"
+}
+
+# build_velero_into: the velero server (Velero's command, see velero/cmd/velero), the AWS
+# object-store plugin into plugins/, our S3 store, Velero's CRDs (the server checks for the
+# v2alpha1 kinds too) from the module's own files at the version velero/go.mod pins, and that
+# version (the sandbox reports it, and names the image of Velero's Deployment after it).
+build_velero_into() {
+  local dir=$1
+  (cd "$here/velero" && go build -trimpath -o "$dir/" ./cmd/velero ./cmd/s3) || return 1
+  mkdir -p "$dir/plugins" "$dir/crds"
+  (cd "$here/velero" && go build -trimpath -o "$dir/plugins/" github.com/vmware-tanzu/velero-plugin-for-aws/velero-plugin-for-aws) || return 1
+  local velero version
+  read -r velero version < <(cd "$here/velero" && go list -m -f '{{.Dir}} {{.Version}}' github.com/vmware-tanzu/velero) || return 1
+  cp "$velero"/config/crd/v1/bases/*.yaml "$velero"/config/crd/v2alpha1/bases/*.yaml "$dir/crds/"
+  echo "$version" >"$dir/version"
 }
 
 supervisor_pid() {
@@ -122,10 +150,18 @@ up() {
     print_usage
     return 0
   fi
-  build
+  build_sandbox
   case " $* " in
     *" --prometheus=false "* | *" --traffic=false "* | *" --demo=false "*) ;;
     *) install_prometheus ;;
+  esac
+  local defaults=()
+  case " $* " in
+    *" --velero=false "*) ;;
+    *)
+      build_velero
+      defaults+=(--velero-dir="$(velero_dir)")
+      ;;
   esac
   down >/dev/null 2>&1 || true
   mkdir -p "$state/logs"
@@ -133,7 +169,6 @@ up() {
   bin=$(bin_dir)
   echo "starting the sandbox" >&2
   local started=$SECONDS
-  local defaults=()
   # The default sandbox's Prometheus is where runbooks/evacuate-region.yaml looks by default
   # (127.0.0.1:9090); other sandboxes (SANDBOX_DIR) take a free port.
   if [ -z "${SANDBOX_DIR:-}" ] && ! (exec 3<>/dev/tcp/127.0.0.1/9090) 2>/dev/null; then
@@ -195,8 +230,9 @@ case "$cmd" in
   up) up "$@" ;;
   down) down ;;
   build) build ;;
-  bin) build && bin_dir ;;
+  bin) build_sandbox && bin_dir ;;
+  velero-bin) build_velero && velero_dir ;;
   status) status ;;
   install-prometheus) install_prometheus ;;
-  *) echo "usage: $0 up|down|build|bin|status|install-prometheus" >&2; exit 2 ;;
+  *) echo "usage: $0 up|down|build|bin|velero-bin|status|install-prometheus" >&2; exit 2 ;;
 esac

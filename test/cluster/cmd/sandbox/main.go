@@ -13,6 +13,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -25,10 +26,13 @@ import (
 	"k8s.io/client-go/rest"
 
 	"kubectl-drill/sandbox/demo"
+	"kubectl-drill/sandbox/internal/child"
 	"kubectl-drill/sandbox/internal/controlplane"
 	"kubectl-drill/sandbox/internal/kubelet"
 	"kubectl-drill/sandbox/internal/prometheus"
 	"kubectl-drill/sandbox/internal/traffic"
+	"kubectl-drill/sandbox/internal/velero"
+	"kubectl-drill/sandbox/internal/wait"
 	"kubectl-drill/sandbox/internal/workload"
 )
 
@@ -46,6 +50,19 @@ type state struct {
 	TrafficTruthFile  string        `json:"trafficTruthFile,omitempty"`
 	Traffic           *trafficState `json:"traffic,omitempty"`
 	PrometheusURL     string        `json:"prometheusURL,omitempty"`
+	Velero            *veleroState  `json:"velero,omitempty"`
+}
+
+// veleroState tells a drill where Velero is and what it can restore.
+type veleroState struct {
+	Version               string `json:"version"`
+	Namespace             string `json:"namespace"`
+	BackupStorageLocation string `json:"backupStorageLocation"`
+	// BaselineBackup is a Completed Backup of BaselineNamespace, taken once the demo was applied.
+	BaselineBackup    string `json:"baselineBackup,omitempty"`
+	BaselineNamespace string `json:"baselineNamespace,omitempty"`
+	S3URL             string `json:"s3URL"`
+	Bucket            string `json:"bucket"`
 }
 
 // trafficState is the simulator's configuration, for tests that need its timings.
@@ -72,7 +89,15 @@ type options struct {
 	prometheus               bool
 	prometheusBin            string
 	prometheusPort           int
+	velero                   bool
+	veleroDir                string
 }
+
+// Velero's baseline: a backup of the demo's namespace, taken before the sandbox is ready.
+const (
+	baselineBackup    = "shop-baseline"
+	baselineNamespace = "shop"
+)
 
 func main() {
 	log.SetFlags(log.Ltime | log.Lmicroseconds)
@@ -102,6 +127,8 @@ func main() {
 	withPrometheus := fs.Bool("prometheus", true, "run Prometheus, scraping the traffic simulator")
 	prometheusBin := fs.String("prometheus-bin", "prometheus", "the prometheus binary")
 	prometheusPort := fs.Int("prometheus-port", 0, "port of Prometheus on 127.0.0.1 (0: a free one)")
+	withVelero := fs.Bool("velero", true, "run Velero and its S3 store, and back up the demo's namespace")
+	veleroDir := fs.String("velero-dir", "", "directory holding velero, s3, plugins/ and crds/ (bash test/cluster/sandbox.sh up passes the one sandbox.sh build made)")
 	_ = fs.Parse(os.Args[2:])
 
 	if *binDir == "" {
@@ -113,6 +140,9 @@ func main() {
 	}
 	if *gatewayCRDs == "" {
 		*gatewayCRDs = filepath.Join(*binDir, "gateway-api")
+	}
+	if *withVelero && *veleroDir == "" {
+		log.Fatal("need --velero-dir (bash test/cluster/sandbox.sh up passes it) or --velero=false")
 	}
 	if *seed == 0 {
 		*seed = uint64(time.Now().UnixNano())
@@ -134,6 +164,7 @@ func main() {
 			Window: *window, Seed: *seed, TruthFile: filepath.Join(absDir, "traffic-truth.json"),
 		},
 		prometheus: *withPrometheus && *withTraffic && *withDemo, prometheusBin: *prometheusBin, prometheusPort: *prometheusPort,
+		velero: *withVelero, veleroDir: *veleroDir,
 	}
 	if err := run(ctx, opts, kubelet.Config{
 		Regions:            strings.Split(*regions, ","),
@@ -152,8 +183,12 @@ func main() {
 func run(ctx context.Context, opts options, fleet kubelet.Config) error {
 	dir, binDir, withDemo, qps := opts.dir, opts.binDir, opts.withDemo, opts.qps
 	start := time.Now()
+	var phasesMu sync.Mutex
 	phases := map[string]int{}
+	// mark is called from the goroutines that start things in parallel too.
 	mark := func(phase string) {
+		phasesMu.Lock()
+		defer phasesMu.Unlock()
 		phases[phase] = int(time.Since(start).Milliseconds())
 		log.Printf("%s after %s", phase, time.Since(start).Round(time.Millisecond))
 	}
@@ -164,7 +199,8 @@ func run(ctx context.Context, opts options, fleet kubelet.Config) error {
 	// The state of the last run goes; controlplane.Start would do it, but Prometheus starts first:
 	// it scrapes nothing before its target discovery settles (5 s after its start, hard-coded in
 	// Prometheus 2.42), so starting it with the control plane takes that wait off the critical path.
-	// The traffic simulator serves its metrics from the start (all zero until it runs).
+	// The traffic simulator serves its metrics from the start (all zero until it runs), and so does
+	// Velero's S3 store, which needs nothing of the cluster.
 	if err := os.RemoveAll(filepath.Join(dir, "state")); err != nil {
 		return err
 	}
@@ -173,14 +209,26 @@ func run(ctx context.Context, opts options, fleet kubelet.Config) error {
 			return err
 		}
 	}
+	pids := &pidFile{dir: dir}
 	var (
 		sim        *traffic.Simulator
 		metricsURL string
 		prom       *prometheus.Server
-		promExited <-chan error
-		promPids   []int
-		err        error
+		store      *velero.Store
+		// children are watched after start-up: the first of them to exit stops the sandbox.
+		children []*child.Process
+		err      error
 	)
+	if opts.velero {
+		if store, err = velero.StartStore(dir, opts.veleroDir); err != nil {
+			return err
+		}
+		defer store.Stop(5 * time.Second)
+		children = append(children, store.Process)
+		if err := pids.add(store.Pid()); err != nil {
+			return err
+		}
+	}
 	if opts.traffic {
 		reg := promclient.NewRegistry()
 		sim = traffic.New(opts.trafficCfg, reg)
@@ -193,9 +241,8 @@ func run(ctx context.Context, opts options, fleet kubelet.Config) error {
 				return err
 			}
 			defer prom.Stop(5 * time.Second)
-			promExited = prom.Exited()
-			promPids = []int{prom.Pid()}
-			if err := writePids(dir, promPids); err != nil {
+			children = append(children, prom.Process)
+			if err := pids.add(prom.Pid()); err != nil {
 				return err
 			}
 		}
@@ -209,7 +256,7 @@ func run(ctx context.Context, opts options, fleet kubelet.Config) error {
 		return err
 	}
 	defer os.Remove(readyFile)
-	if err := writePids(dir, append(cp.Pids(), promPids...)); err != nil {
+	if err := pids.add(cp.Pids()...); err != nil {
 		return err
 	}
 	mark("apiserverReady")
@@ -227,25 +274,40 @@ func run(ctx context.Context, opts options, fleet kubelet.Config) error {
 	if err != nil {
 		return err
 	}
-	// The Gateway API CRDs are applied while the nodes register; the demo needs them.
-	crdsDone := make(chan error, 1)
+	// The Gateway API CRDs are applied while the nodes register; the demo needs them, and so
+	// does Velero's server (see velero.Config.CRDsApplied): crdsDone is closed once crdsErr is set.
+	crdsDone := make(chan struct{})
+	var crdsErr error
 	go func() {
+		defer close(crdsDone)
 		if opts.gatewayCRDs == "none" {
-			crdsDone <- nil
 			return
 		}
 		if _, err := os.Stat(opts.gatewayCRDs); err != nil {
-			crdsDone <- fmt.Errorf("gateway API CRDs: %w (bash test/cluster/sandbox.sh build puts them beside the binaries)", err)
+			crdsErr = fmt.Errorf("gateway API CRDs: %w (bash test/cluster/sandbox.sh build puts them beside the binaries)", err)
 			return
 		}
 		n, err := applier.ApplyCRDs(ctx, os.DirFS(opts.gatewayCRDs), ".", 60*time.Second)
 		if err != nil {
-			err = fmt.Errorf("gateway API CRDs: %w", err)
-		} else {
-			log.Printf("%d Gateway API CRDs established", n)
+			crdsErr = fmt.Errorf("gateway API CRDs: %w", err)
+			return
 		}
-		crdsDone <- err
+		log.Printf("%d Gateway API CRDs established", n)
 	}()
+
+	// Velero installs and starts alongside everything else; its baseline backup waits for the
+	// demo to be applied, then runs while the traffic starts and Prometheus gets its first rates.
+	demoApplied := make(chan struct{})
+	veleroDone := make(chan veleroResult, 1)
+	if opts.velero {
+		dyn, err := dynamic.NewForConfig(&cfg)
+		if err != nil {
+			return err
+		}
+		go func() {
+			veleroDone <- startVelero(ctx, opts, cp.AdminKubeconfig, store, applier, client, dyn, pids, mark, crdsDone, demoApplied)
+		}()
+	}
 
 	kubelets := kubelet.New(client, fleet)
 	simDone := make(chan error, 1)
@@ -258,8 +320,9 @@ func run(ctx context.Context, opts options, fleet kubelet.Config) error {
 		return err
 	}
 	mark("serviceAccountsReady")
-	if err := <-crdsDone; err != nil {
-		return err
+	<-crdsDone
+	if crdsErr != nil {
+		return crdsErr
 	}
 	mark("gatewayAPIReady")
 	if withDemo {
@@ -268,6 +331,7 @@ func run(ctx context.Context, opts options, fleet kubelet.Config) error {
 		}
 		mark("demoReady")
 	}
+	close(demoApplied)
 	ready := state{
 		Pid: os.Getpid(), Server: cp.Server(), Kubeconfig: cp.AdminKubeconfig, RestrictedKubeconfig: cp.RestrictedKubeconfig,
 		Nodes: len(kubelets.NodeNames()), StartedAt: start, PhasesMs: phases,
@@ -293,7 +357,20 @@ func run(ctx context.Context, opts options, fleet kubelet.Config) error {
 		mark("prometheusReady")
 		ready.PrometheusURL = prom.URL
 	}
+	if opts.velero {
+		v := <-veleroDone
+		if v.server != nil {
+			defer v.server.Stop(5 * time.Second)
+			children = append(children, v.server.Process)
+		}
+		if v.err != nil {
+			return fmt.Errorf("velero: %w", v.err)
+		}
+		ready.Velero = v.state
+	}
+	phasesMu.Lock()
 	data, err := json.MarshalIndent(ready, "", "  ")
+	phasesMu.Unlock()
 	if err != nil {
 		return err
 	}
@@ -310,9 +387,51 @@ func run(ctx context.Context, opts options, fleet kubelet.Config) error {
 		return err
 	case err := <-simDone:
 		return fmt.Errorf("simulated kubelet stopped: %v", err)
-	case err := <-promExited:
+	case err := <-child.FirstExit(children...):
 		return err
 	}
+}
+
+// veleroResult is what startVelero hands back: the server, once it has started, and the facts
+// for the ready file.
+type veleroResult struct {
+	server *velero.Server
+	state  *veleroState
+	err    error
+}
+
+// startVelero installs Velero, starts its server once the other CRDs are established
+// (crdsApplied closed), waits for its location to be Available, then, once the demo is applied
+// (demoApplied closed), backs up its namespace.
+func startVelero(ctx context.Context, opts options, kubeconfig string, store *velero.Store, applier velero.CRDApplier,
+	client kubernetes.Interface, dyn dynamic.Interface, pids *pidFile, mark func(string), crdsApplied, demoApplied <-chan struct{}) veleroResult {
+	version, err := velero.ReadVersion(opts.veleroDir)
+	if err != nil {
+		return veleroResult{err: err}
+	}
+	server, err := velero.Start(ctx, velero.Config{
+		Dir: opts.dir, BinDir: opts.veleroDir, Version: version, Kubeconfig: kubeconfig,
+		Started:     func(pid int) error { return pids.add(pid) },
+		CRDsApplied: crdsApplied,
+	}, store, applier, client, dyn)
+	if err != nil {
+		return veleroResult{err: err}
+	}
+	mark("veleroReady")
+	st := &veleroState{Version: version, Namespace: velero.Namespace, BackupStorageLocation: velero.Location, S3URL: server.StoreURL, Bucket: velero.Bucket}
+	select {
+	case <-ctx.Done():
+		return veleroResult{server: server, err: ctx.Err()}
+	case <-demoApplied:
+	}
+	if opts.withDemo {
+		if err := server.BackupNamespace(ctx, baselineBackup, baselineNamespace, 60*time.Second); err != nil {
+			return veleroResult{server: server, err: err}
+		}
+		mark("veleroBaselineBackupCompleted")
+		st.BaselineBackup, st.BaselineNamespace = baselineBackup, baselineNamespace
+	}
+	return veleroResult{server: server, state: st}
 }
 
 // servicePrefix names the regions' Services in the route: frontend-<region>.
@@ -332,20 +451,30 @@ func startTraffic(ctx context.Context, cfg *rest.Config, route string, sim *traf
 	if err := traffic.Watch(ctx, dyn, traffic.Source{Namespace: namespace, Route: name, ServicePrefix: servicePrefix}, sim); err != nil {
 		return err
 	}
-	if err := poll(ctx, 60*time.Second, "every region of the route to have a ready endpoint", sim.Routable); err != nil {
+	if err := wait.Until(ctx, 60*time.Second, "every region of the route to have a ready endpoint", func() (bool, error) { return sim.Routable(), nil }); err != nil {
 		return err
 	}
 	go sim.Run(ctx)
 	return nil
 }
 
-// writePids records the supervisor and every child, so sandbox.sh down can make sure none is left.
-func writePids(dir string, children []int) error {
+// pidFile records the supervisor and every child as it starts, so sandbox.sh down can make sure
+// none is left; children start from several goroutines.
+type pidFile struct {
+	dir      string
+	mu       sync.Mutex
+	children []int
+}
+
+func (f *pidFile) add(pids ...int) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.children = append(f.children, pids...)
 	lines := []string{fmt.Sprint(os.Getpid())}
-	for _, pid := range children {
+	for _, pid := range f.children {
 		lines = append(lines, fmt.Sprint(pid))
 	}
-	return os.WriteFile(filepath.Join(dir, "sandbox.pid"), []byte(strings.Join(lines, "\n")+"\n"), 0o644)
+	return os.WriteFile(filepath.Join(f.dir, "sandbox.pid"), []byte(strings.Join(lines, "\n")+"\n"), 0o644)
 }
 
 // grantReadOnly lets the restricted user get, list and watch everything, and nothing else.
@@ -369,10 +498,10 @@ func grantReadOnly(ctx context.Context, client kubernetes.Interface, user string
 }
 
 func waitNodesReady(ctx context.Context, client kubernetes.Interface, want int, timeout time.Duration) error {
-	return poll(ctx, timeout, fmt.Sprintf("%d nodes Ready", want), func() bool {
+	return wait.Until(ctx, timeout, fmt.Sprintf("%d nodes Ready", want), func() (bool, error) {
 		nodes, err := client.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
 		if err != nil {
-			return false
+			return false, nil
 		}
 		ready := 0
 		for _, n := range nodes.Items {
@@ -380,7 +509,7 @@ func waitNodesReady(ctx context.Context, client kubernetes.Interface, want int, 
 				ready++
 			}
 		}
-		return ready == want
+		return ready == want, nil
 	})
 }
 
@@ -403,23 +532,8 @@ func nodeReady(n *corev1.Node) bool {
 // waitServiceAccount waits for the service-account controller: until a namespace has its
 // default ServiceAccount, admission rejects every pod in it.
 func waitServiceAccount(ctx context.Context, client kubernetes.Interface, namespace string, timeout time.Duration) error {
-	return poll(ctx, timeout, "default ServiceAccount in "+namespace, func() bool {
+	return wait.Until(ctx, timeout, "default ServiceAccount in "+namespace, func() (bool, error) {
 		_, err := client.CoreV1().ServiceAccounts(namespace).Get(ctx, "default", metav1.GetOptions{})
-		return err == nil
+		return err == nil, nil
 	})
-}
-
-func poll(ctx context.Context, timeout time.Duration, what string, done func() bool) error {
-	deadline := time.Now().Add(timeout)
-	for !done() {
-		if time.Now().After(deadline) {
-			return fmt.Errorf("timed out after %s waiting for %s", timeout, what)
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
-	return nil
 }

@@ -13,10 +13,8 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
-	"syscall"
 	"time"
 
 	"go.etcd.io/etcd/server/v3/embed"
@@ -25,6 +23,7 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 
+	"kubectl-drill/sandbox/internal/child"
 	"kubectl-drill/sandbox/internal/pki"
 )
 
@@ -44,7 +43,7 @@ type Config struct {
 type ControlPlane struct {
 	cfg       Config
 	etcd      *embed.Etcd
-	processes []*exec.Cmd
+	processes []*child.Process
 	ca        *pki.Authority
 	server    string
 
@@ -76,7 +75,7 @@ func Start(ctx context.Context, cfg Config) (*ControlPlane, error) {
 			return nil, err
 		}
 	}
-	ports, err := freePorts(3)
+	ports, err := child.FreePorts(3)
 	if err != nil {
 		return nil, err
 	}
@@ -107,33 +106,20 @@ func (cp *ControlPlane) Server() string { return cp.server }
 func (cp *ControlPlane) Pids() []int {
 	pids := make([]int, 0, len(cp.processes))
 	for _, p := range cp.processes {
-		pids = append(pids, p.Process.Pid)
+		pids = append(pids, p.Pid())
 	}
 	return pids
 }
 
 // Exited reports the first child process that has stopped, so the supervisor can stop too.
 func (cp *ControlPlane) Exited() <-chan error {
-	ch := make(chan error, len(cp.processes))
-	for _, p := range cp.processes {
-		go func() {
-			err := p.Wait()
-			ch <- fmt.Errorf("%s exited: %v (see %s)", filepath.Base(p.Path), err, cp.logFile(filepath.Base(p.Path)))
-		}()
-	}
-	return ch
+	return child.FirstExit(cp.processes...)
 }
 
 // Stop terminates the processes in reverse start order, then etcd.
 func (cp *ControlPlane) Stop(timeout time.Duration) {
 	for i := len(cp.processes) - 1; i >= 0; i-- {
-		p := cp.processes[i].Process
-		_ = p.Signal(syscall.SIGTERM)
-		deadline := time.Now().Add(timeout)
-		for time.Now().Before(deadline) && p.Signal(syscall.Signal(0)) == nil {
-			time.Sleep(50 * time.Millisecond)
-		}
-		_ = p.Kill()
+		cp.processes[i].Stop(timeout)
 	}
 	if cp.etcd != nil {
 		cp.etcd.Close()
@@ -318,19 +304,11 @@ func (cp *ControlPlane) startControllers() error {
 }
 
 func (cp *ControlPlane) spawn(name string, args ...string) error {
-	log, err := os.Create(cp.logFile(name))
+	p, err := child.Start(cp.cfg.Dir, name, filepath.Join(cp.cfg.BinDir, name), args, nil)
 	if err != nil {
 		return err
 	}
-	cmd := exec.Command(filepath.Join(cp.cfg.BinDir, name), args...)
-	cmd.Stdout, cmd.Stderr = log, log
-	cmd.Dir = cp.path("state")
-	// If the supervisor dies, however it dies, its children go with it.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("start %s: %w", name, err)
-	}
-	cp.processes = append(cp.processes, cmd)
+	cp.processes = append(cp.processes, p)
 	return nil
 }
 
@@ -357,23 +335,4 @@ func (cp *ControlPlane) waitReady(ctx context.Context, timeout time.Duration) er
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
-}
-
-func freePorts(n int) ([]int, error) {
-	ports := make([]int, 0, n)
-	var listeners []net.Listener
-	defer func() {
-		for _, l := range listeners {
-			l.Close()
-		}
-	}()
-	for range n {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return nil, err
-		}
-		listeners = append(listeners, l)
-		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
-	}
-	return ports, nil
 }

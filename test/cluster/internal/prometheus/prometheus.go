@@ -8,7 +8,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -16,8 +15,9 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
+
+	"kubectl-drill/sandbox/internal/child"
 )
 
 // Job is the scrape job of the traffic simulator.
@@ -38,10 +38,8 @@ type Config struct {
 
 // Server is a running Prometheus.
 type Server struct {
-	URL    string
-	cmd    *exec.Cmd
-	exited chan error
-	log    string
+	URL string
+	*child.Process
 }
 
 const config = `# Written by the sandbox: scrape the traffic simulator every second.
@@ -74,52 +72,22 @@ func Start(cfg Config) (*Server, error) {
 	}
 	port := cfg.Port
 	if port == 0 {
-		if port, err = freePort(); err != nil {
+		ports, err := child.FreePorts(1)
+		if err != nil {
 			return nil, err
 		}
+		port = ports[0]
 	}
-	logFile := filepath.Join(cfg.Dir, "logs", "prometheus.log")
-	log, err := os.Create(logFile)
+	p, err := child.Start(cfg.Dir, "prometheus", bin, []string{
+		"--config.file=" + configFile,
+		"--web.listen-address=127.0.0.1:" + strconv.Itoa(port),
+		"--storage.tsdb.path=" + filepath.Join(state, "prometheus"),
+		"--storage.tsdb.retention.time=1d",
+	}, nil)
 	if err != nil {
 		return nil, err
 	}
-	defer log.Close()
-	cmd := exec.Command(bin,
-		"--config.file="+configFile,
-		"--web.listen-address=127.0.0.1:"+strconv.Itoa(port),
-		"--storage.tsdb.path="+filepath.Join(state, "prometheus"),
-		"--storage.tsdb.retention.time=1d",
-	)
-	cmd.Stdout, cmd.Stderr = log, log
-	cmd.Dir = state
-	// If the supervisor dies, however it dies, Prometheus goes with it.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("start prometheus: %w", err)
-	}
-	s := &Server{URL: fmt.Sprintf("http://127.0.0.1:%d", port), cmd: cmd, exited: make(chan error, 1), log: logFile}
-	go func() {
-		err := cmd.Wait()
-		s.exited <- fmt.Errorf("prometheus exited: %v (see %s)", err, logFile)
-	}()
-	return s, nil
-}
-
-// Pid is the process id, for the pid file.
-func (s *Server) Pid() int { return s.cmd.Process.Pid }
-
-// Exited reports when Prometheus stops.
-func (s *Server) Exited() <-chan error { return s.exited }
-
-// Stop terminates Prometheus, killing it after timeout.
-func (s *Server) Stop(timeout time.Duration) {
-	_ = s.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case err := <-s.exited:
-		s.exited <- err // keep it for Exited
-	case <-time.After(timeout):
-		_ = s.cmd.Process.Kill()
-	}
+	return &Server{URL: fmt.Sprintf("http://127.0.0.1:%d", port), Process: p}, nil
 }
 
 // RegionRateQuery is the query runbooks/evacuate-region.yaml (npm run demo) measures a region's
@@ -172,12 +140,12 @@ func (s *Server) WaitReady(ctx context.Context, timeout time.Duration, regions [
 		}, rated},
 	} {
 		for !step.done() {
-			select {
-			case err := <-s.exited:
-				s.exited <- err
+			if err := s.Err(); err != nil {
 				return err
+			}
+			select {
 			case <-ctx.Done():
-				return fmt.Errorf("prometheus: timed out after %s waiting for %s (see %s)", timeout, step.what(), s.log)
+				return fmt.Errorf("prometheus: timed out after %s waiting for %s (see %s)", timeout, step.what(), s.Log)
 			case <-time.After(100 * time.Millisecond):
 			}
 		}
@@ -220,13 +188,4 @@ func Query(ctx context.Context, client *http.Client, base, query string) ([]floa
 		out = append(out, v)
 	}
 	return out, nil
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }
