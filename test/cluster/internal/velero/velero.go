@@ -15,7 +15,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"io/fs"
 	"log"
 	"net/http"
 	"os"
@@ -36,6 +35,7 @@ import (
 
 	"kubectl-drill/sandbox/internal/child"
 	"kubectl-drill/sandbox/internal/wait"
+	"kubectl-drill/sandbox/internal/workload"
 )
 
 const (
@@ -52,8 +52,6 @@ const (
 	// install` uses; the location points at it, and Velero hands it to the plugin as a file.
 	CredentialsSecret = "cloud-credentials"
 	CredentialsKey    = "cloud"
-	// fieldManager applies the sandbox's objects, as workload's does.
-	fieldManager = "drill-sandbox"
 	// credentials are fake: the store checks no signature.
 	credentials = "[default]\naws_access_key_id = sandbox\naws_secret_access_key = sandbox-secret\n"
 )
@@ -106,11 +104,6 @@ func ReadVersion(binDir string) (string, error) {
 	return strings.TrimSpace(string(data)), err
 }
 
-// CRDApplier applies CustomResourceDefinitions and waits until they are Established.
-type CRDApplier interface {
-	ApplyCRDs(ctx context.Context, files fs.FS, dir string, timeout time.Duration) (int, error)
-}
-
 // Config says where Velero is and what it talks to.
 type Config struct {
 	// Dir is the sandbox's state directory: Velero's temporary files (credential files, plugin
@@ -141,7 +134,7 @@ type Server struct {
 
 // Start installs Velero's objects, starts the server and waits until the location is Available.
 // On error it stops the server if it had started it.
-func Start(ctx context.Context, cfg Config, store *Store, applier CRDApplier, client kubernetes.Interface, dyn dynamic.Interface) (*Server, error) {
+func Start(ctx context.Context, cfg Config, store *Store, applier *workload.Applier, client kubernetes.Interface, dyn dynamic.Interface) (*Server, error) {
 	n, err := applier.ApplyCRDs(ctx, os.DirFS(filepath.Join(cfg.BinDir, "crds")), ".", 60*time.Second)
 	if err != nil {
 		return nil, fmt.Errorf("velero CRDs: %w (bash test/cluster/sandbox.sh build puts them beside velero)", err)
@@ -197,7 +190,7 @@ func (s *Server) install(ctx context.Context, cfg Config) error {
 	// CRD became Established less than 2 s before (a guard for HA control planes,
 	// apiextensions-apiserver's customresource_handler.go), and an apply is a patch.
 	bsl := location(s.StoreURL)
-	if _, err := s.dynamic.Resource(locations).Namespace(Namespace).Apply(ctx, Location, bsl, metav1.ApplyOptions{FieldManager: fieldManager}); err != nil {
+	if _, err := s.dynamic.Resource(locations).Namespace(Namespace).Apply(ctx, Location, bsl, metav1.ApplyOptions{FieldManager: workload.FieldManager}); err != nil {
 		return fmt.Errorf("BackupStorageLocation: %w", err)
 	}
 	log.Printf("velero: BackupStorageLocation %s created", Location)

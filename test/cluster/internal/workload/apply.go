@@ -29,7 +29,8 @@ import (
 	"k8s.io/utils/ptr"
 )
 
-const fieldManager = "drill-sandbox"
+// FieldManager is the field manager of everything the sandbox applies.
+const FieldManager = "drill-sandbox"
 
 // Applier applies manifest files.
 type Applier struct {
@@ -195,7 +196,7 @@ func (a *Applier) apply(ctx context.Context, data []byte, applied func(*unstruct
 		if mapping.Scope.Name() == "namespace" {
 			resource = a.dynamic.Resource(mapping.Resource).Namespace(obj.GetNamespace())
 		}
-		if _, err := resource.Apply(ctx, obj.GetName(), obj, metav1.ApplyOptions{FieldManager: fieldManager, Force: true}); err != nil {
+		if _, err := resource.Apply(ctx, obj.GetName(), obj, metav1.ApplyOptions{FieldManager: FieldManager, Force: true}); err != nil {
 			return fmt.Errorf("apply %s %s/%s: %w", gvk.Kind, obj.GetNamespace(), obj.GetName(), err)
 		}
 		applied(obj)
