@@ -403,7 +403,7 @@ type veleroResult struct {
 // startVelero installs Velero, starts its server once the other CRDs are established
 // (crdsApplied closed), waits for its location to be Available, then, once the demo is applied
 // (demoApplied closed), backs up its namespace.
-func startVelero(ctx context.Context, opts options, kubeconfig string, store *velero.Store, applier velero.CRDApplier,
+func startVelero(ctx context.Context, opts options, kubeconfig string, store *velero.Store, applier *workload.Applier,
 	client kubernetes.Interface, dyn dynamic.Interface, pids *pidFile, mark func(string), crdsApplied, demoApplied <-chan struct{}) veleroResult {
 	version, err := velero.ReadVersion(opts.veleroDir)
 	if err != nil {
