@@ -170,7 +170,13 @@ export function checkSecretsGiven(
     throw new RunRefused(
       `${command} needs secret params the run did not keep: pass ${names.map((n) => `--set ${n}=VALUE`).join(' ')}`,
       ExitCode.invalid,
-      [...new Set(missing.map((m) => `step "${m.step ?? ''}" uses secret param "${m.name}"`))],
+      [
+        ...new Set(
+          missing.map(
+            (m) => `${command === 'rollback' ? 'rollback ' : ''}step "${m.step ?? ''}" uses secret param "${m.name}"`,
+          ),
+        ),
+      ],
     );
   }
 }
