@@ -1,5 +1,5 @@
 import { Args, Command, Errors, Flags } from '@oclif/core';
-import { connectionFlags, connectionOptions } from '../ui/flags.ts';
+import { connectionFlags, connectionOptions, eventsFlag, takeOverLockFlag } from '../ui/flags.ts';
 
 export default class Rollback extends Command {
   static override summary =
@@ -8,7 +8,8 @@ export default class Rollback extends Command {
     'Works from the run folder alone (after SIGKILL, a power cut, or with the folder copied to another machine): ' +
     'the runbook the run kept, its params and its journaled changes. Each change is undone only where the object ' +
     'still holds the value the drill set; a field someone changed since is a conflict, reported and left alone. ' +
-    "Events are appended to the run's journal; running it again is harmless.\n\n" +
+    "Events are appended to the run's journal; running it again is harmless. It takes over the run's own lock at " +
+    'once; another run holding it refuses the rollback (exit 1) unless --take-over-lock.\n\n' +
     'Exit codes: 0 everything put back or already as before, 1 a conflict, a failed undo, or a run that cannot be ' +
     'rolled back (unknown, or succeeded without --force).';
   static override examples = [
@@ -24,6 +25,8 @@ export default class Rollback extends Command {
       description: 'Where run folders are (default $KUBECTL_DRILL_HOME/runs, ~/.kube/drill/runs).',
     }),
     force: Flags.boolean({ description: 'Also roll back a run that succeeded.' }),
+    'take-over-lock': takeOverLockFlag,
+    events: eventsFlag,
     output: Flags.string({ char: 'o', description: 'Output format.', options: ['text', 'json'], default: 'text' }),
   };
 
@@ -37,7 +40,14 @@ export default class Rollback extends Command {
     });
     try {
       const result = await rollbackDrill(
-        { run: args.run, journalDir: flags['journal-dir'], connection: connectionOptions(flags), force: flags.force },
+        {
+          run: args.run,
+          journalDir: flags['journal-dir'],
+          connection: connectionOptions(flags),
+          force: flags.force,
+          takeOverLock: flags['take-over-lock'],
+          events: flags.events,
+        },
         view,
       );
       for (const note of result.notes) this.logToStderr(note);

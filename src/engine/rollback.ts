@@ -2,17 +2,19 @@
 // (after SIGKILL, a power cut, or on a colleague's machine with the folder copied over). It runs
 // the runbook's rollback steps from the copy the run kept, then undoes the recorded changes not yet
 // undone, newest first, appending every event to the run's own journal. Running it twice is
-// harmless: the second finds every change settled and says so.
+// harmless: the second finds every change settled and says so. It holds the run's lock while it
+// works, taking it over at once from the run it rolls back (see run-lock.ts).
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Clusters, type ConnectionOptions } from '../kube/cluster.ts';
 import { type Report, ReportBuilder } from '../report/model.ts';
+import { AuditTrail } from './audit-trail.ts';
 import type { RollbackStatus } from './events.ts';
 import { automaticInteraction } from './interaction.ts';
 import { Journal } from './journal.ts';
 import { findRunDir, priorRunOf, readJournal, RUNBOOK_COPY, sha256, writeReport } from './run-folder.ts';
-import { rollBackRun } from './runner.ts';
-import { defaultJournalDir, ExitCode, loadRunbook, RunRefused, type RunView } from './session.ts';
+import { rollBackRun, undoOnCluster } from './runner.ts';
+import { defaultJournalDir, ExitCode, loadRunbook, RunRefused, type RunView, takeLock } from './session.ts';
 
 export interface RollbackOptions {
   /** A run id in the journal dir, or the path of a run folder. */
@@ -22,6 +24,10 @@ export interface RollbackOptions {
   connection: ConnectionOptions;
   /** Roll back a run that succeeded, whose changes are what the drill was for. */
   force: boolean;
+  /** Take the run lock even from another live run (--take-over-lock); the run's own is taken anyway. */
+  takeOverLock: boolean;
+  /** Record Kubernetes Events (--events, the default). */
+  events: boolean;
 }
 
 export interface RollbackResult {
@@ -71,6 +77,14 @@ export async function rollbackDrill(options: RollbackOptions, view: RunView): Pr
   }
   const { runbook } = await loadRunbook(copy, started.params, {}, source);
   const clusters = new Clusters({ ...options.connection, context: options.connection.context ?? started.context });
+  // The run's own lock is taken over at once, even from the run itself: it died, or is being stopped.
+  const lock = await takeLock(await clusters.get(), {
+    runbook: started.runbook,
+    params: started.params,
+    runId: started.runId,
+    takeOver: options.takeOverLock,
+    purpose: 'kubectl drill rollback',
+  });
   const journal = new Journal(runDir);
   if (journal.cutBytes > 0) {
     journal.write({
@@ -81,6 +95,7 @@ export async function rollbackDrill(options: RollbackOptions, view: RunView): Pr
     });
   }
   try {
+    const audit = options.events ? new AuditTrail(started.runId, clusters, lock.subject) : undefined;
     const status = await rollBackRun(
       {
         runId: started.runId,
@@ -90,12 +105,18 @@ export async function rollbackDrill(options: RollbackOptions, view: RunView): Pr
         params: started.params,
         clusters,
         interaction: automaticInteraction,
-        journal: journal.write,
-        handlers: [report.handle, view.handle],
+        journal: lock.guardJournal(journal.write),
+        handlers: [report.handle, view.handle, ...(audit ? [audit.handle] : [])],
+        undo: lock.guardUndo(undoOnCluster),
+        onStarted: (say) => {
+          lock.started(say);
+          audit?.started(say);
+        },
       },
       prior,
       'kubectl drill rollback',
     );
+    await audit?.flush();
     writeReport(runDir, report.report);
     return {
       runDir,
@@ -105,6 +126,7 @@ export async function rollbackDrill(options: RollbackOptions, view: RunView): Pr
       exitCode: status === 'succeeded' ? ExitCode.ok : ExitCode.failed,
     };
   } finally {
+    await lock.release();
     journal.close();
     await view.close();
   }

@@ -78,6 +78,12 @@ export interface RunOptions {
   /** The actions by name; tests run the engine with actions of their own. */
   actions?: (name: string) => ActionSpec | undefined;
   undo?: Undo;
+  /**
+   * The run's surroundings (its lock, the cluster's audit trail), told once the run has started
+   * (after run.started; a rollback alone, as it begins), with a way to have their say in the run's
+   * own stream, as run.progress.
+   */
+  onStarted?: (say: (message: string) => void) => void;
 }
 
 export interface RunResult {
@@ -150,6 +156,7 @@ class Run {
   /** When each step of the run started (`t`), for spans. */
   readonly #stepStarts = new Map<string, number>();
   readonly #spans: PlannedSpan[];
+  #announced = false;
 
   constructor(options: RunOptions, prior?: PriorRun) {
     this.#options = options;
@@ -183,6 +190,7 @@ class Run {
       rollback: rollbackSteps(runbook).map(plannedStep),
       spans: this.#spans,
     });
+    this.#announce();
 
     const { status, reason } = await this.#runSteps();
     let rollback: RollbackStatus | undefined;
@@ -259,6 +267,7 @@ class Run {
    * under everything.
    */
   async rollBack(reason: string): Promise<RollbackStatus> {
+    this.#announce();
     const steps = rollbackSteps(this.#options.runbook);
     const pending = this.#pendingChanges();
     const started = this.#clock.t();
@@ -305,6 +314,14 @@ class Run {
     const status: RollbackStatus = counts.failed > 0 ? 'failed' : counts.conflict > 0 ? 'conflicts' : 'succeeded';
     this.#emit({ type: 'rollback.finished', status, durationMs: this.#clock.t() - started, counts });
     return status;
+  }
+
+  #announce(): void {
+    if (this.#announced) return;
+    this.#announced = true;
+    this.#options.onStarted?.((message) => {
+      this.#emit({ type: 'run.progress', message });
+    });
   }
 
   #selectedSteps(): Step[] {
