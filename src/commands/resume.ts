@@ -2,11 +2,13 @@ import { Args, Command, Flags } from '@oclif/core';
 import {
   connectionFlags,
   connectionOptions,
+  eventsFlag,
   isInteractive,
   journalDirFlag,
   outputFlag,
   parseSetFlags,
   rollbackPolicyFlag,
+  takeOverLockFlag,
   yesFlag,
 } from '../ui/flags.ts';
 
@@ -38,6 +40,8 @@ export default class Resume extends Command {
     }),
     output: outputFlag,
     rollback: rollbackPolicyFlag,
+    'take-over-lock': takeOverLockFlag,
+    events: eventsFlag,
   };
 
   async run(): Promise<void> {
@@ -64,6 +68,8 @@ export default class Resume extends Command {
               interactive: isInteractive(),
               interrupts,
               rollbackPolicy: flags.rollback,
+              takeOverLock: flags['take-over-lock'],
+              events: flags.events,
             },
             view,
           ),

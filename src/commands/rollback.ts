@@ -1,5 +1,13 @@
 import { Args, Command, Flags } from '@oclif/core';
-import { connectionFlags, connectionOptions, journalDirFlag, outputFlag, parseSetFlags } from '../ui/flags.ts';
+import {
+  connectionFlags,
+  connectionOptions,
+  eventsFlag,
+  journalDirFlag,
+  outputFlag,
+  parseSetFlags,
+  takeOverLockFlag,
+} from '../ui/flags.ts';
 
 export default class Rollback extends Command {
   static override summary =
@@ -8,7 +16,8 @@ export default class Rollback extends Command {
     'Works from the run folder alone (after SIGKILL, a power cut, or with the folder copied to another machine): ' +
     'the runbook the run kept, its params and its journaled changes. Each change is undone only where the object ' +
     'still holds the value the drill set; a field someone changed since is a conflict, reported and left alone. ' +
-    "Events are appended to the run's journal; running it again is harmless.\n\n" +
+    "Events are appended to the run's journal; running it again is harmless. It takes over the run's own lock at " +
+    'once; another run holding it refuses the rollback (exit 1) unless --take-over-lock.\n\n' +
     "The params are the run's own, from its journal. A param marked secret is masked there (the run kept its " +
     'value nowhere): give it again with --set name=value if a rollback step uses it; the rollback is refused, ' +
     'naming it, until it is.\n\n' +
@@ -30,6 +39,8 @@ export default class Rollback extends Command {
       description: 'The value of a secret param a rollback step uses, as name=value; repeatable.',
       multiple: true,
     }),
+    'take-over-lock': takeOverLockFlag,
+    events: eventsFlag,
     output: outputFlag,
   };
 
@@ -50,6 +61,8 @@ export default class Rollback extends Command {
           connection: connectionOptions(flags),
           force: flags.force,
           set,
+          takeOverLock: flags['take-over-lock'],
+          events: flags.events,
         },
         view,
       );

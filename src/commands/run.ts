@@ -2,6 +2,7 @@ import { Args, Command, Flags } from '@oclif/core';
 import {
   connectionFlags,
   connectionOptions,
+  eventsFlag,
   isInteractive,
   parseSetFlags,
   rollbackPolicyFlag,
@@ -9,6 +10,7 @@ import {
   journalDirFlag,
   outputFlag,
   yesFlag,
+  takeOverLockFlag,
 } from '../ui/flags.ts';
 
 export default class Run extends Command {
@@ -21,7 +23,10 @@ export default class Run extends Command {
     '2 usage or validation error, 3 all steps succeeded but a target was missed, 130 interrupted.\n\n' +
     'A run that stops short of success (a failed step, an abortIf trip, an abort answer, Ctrl-C, SIGTERM, SIGHUP) ' +
     "runs the runbook's rollback steps, then undoes every change it journaled, newest first (--rollback). " +
-    'During that rollback a second Ctrl-C is answered; a third exits at once (kubectl drill rollback RUN_ID finishes it).';
+    'During that rollback a second Ctrl-C is answered; a third exits at once (kubectl drill rollback RUN_ID finishes it).\n\n' +
+    'One drill at a time: a run holds a Lease in namespace kubectl-drill (drill-<runbook>, or drill-<runbook>.<region> ' +
+    'when the runbook has a region param) from before its first change until it has ended; a second run is refused ' +
+    '(exit 1) naming the holder. Each step that changes the cluster leaves Kubernetes Events (kubectl get events).';
   static override examples = [
     '<%= config.bin %> <%= command.id %> runbooks/evacuate-region.yaml --set region=us-east',
     '<%= config.bin %> <%= command.id %> runbooks/evacuate-region.yaml --yes --journal-dir ./runs',
@@ -39,6 +44,8 @@ export default class Run extends Command {
     'journal-dir': journalDirFlag,
     output: outputFlag,
     rollback: rollbackPolicyFlag,
+    'take-over-lock': takeOverLockFlag,
+    events: eventsFlag,
   };
 
   async run(): Promise<void> {
@@ -73,6 +80,8 @@ export default class Run extends Command {
               only: flags.only,
               interrupts,
               rollbackPolicy: flags.rollback,
+              takeOverLock: flags['take-over-lock'],
+              events: flags.events,
             },
             view,
           ),

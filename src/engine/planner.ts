@@ -72,7 +72,7 @@ export async function planRunbook(
   const steps: StepPlan[] = [];
   for (const step of runbook.spec.steps) steps.push(await planStep(step, 'steps'));
   for (const step of rollbackSteps(runbook)) steps.push(await planStep(step, 'rollback'));
-  const missingPermissions = await checkPermissions(runbook, params, clusters, runbookDir);
+  const missingPermissions = await checkPermissions(runbook, params, clusters, runbookDir, { events: true });
   const context = (await clusters.get()).context;
   return redactor.value({ runbook: runbook.metadata.name, context, steps, missingPermissions });
 }

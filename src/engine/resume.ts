@@ -22,7 +22,8 @@ import {
   readRunbookCopy,
   writeReport,
 } from './run-folder.ts';
-import { resumeRun, rollbackSteps } from './runner.ts';
+import { resumeRun, rollbackSteps, undoOnCluster } from './runner.ts';
+import { AuditTrail } from './audit-trail.ts';
 import {
   defaultJournalDir,
   type DrillResult,
@@ -33,6 +34,7 @@ import {
   RunRefused,
   type RunView,
   stepsNeedingConfirmation,
+  takeLock,
 } from './session.ts';
 
 export interface ResumeOptions {
@@ -48,6 +50,10 @@ export interface ResumeOptions {
   interactive: boolean;
   interrupts: Interrupts;
   rollbackPolicy: RollbackPolicy;
+  /** Take the run lock even from another live run (--take-over-lock); the run's own is taken anyway. */
+  takeOverLock: boolean;
+  /** Record Kubernetes Events (--events, the default). */
+  events: boolean;
 }
 
 export async function resumeDrill(options: ResumeOptions, view: RunView): Promise<DrillResult> {
@@ -92,6 +98,14 @@ export async function resumeDrill(options: ResumeOptions, view: RunView): Promis
   }
 
   const clusters = new Clusters({ ...options.connection, context: options.connection.context ?? started.context });
+  // The run's own lock is taken over at once: the run died, or was stopped.
+  const lock = await takeLock(await clusters.get(), {
+    runbook: started.runbook,
+    params: started.params,
+    runId: started.runId,
+    takeOver: options.takeOverLock,
+    purpose: 'kubectl drill resume',
+  });
   const journal = new Journal(runDir);
   const report = new ReportBuilder();
   for (const event of events) report.handle(event);
@@ -99,14 +113,20 @@ export async function resumeDrill(options: ResumeOptions, view: RunView): Promis
   view.handle({ ...started, steps: started.steps.filter((step) => !done.has(step.id)) });
   const lastAt = Date.parse(events.at(-1)?.at ?? started.at);
   try {
+    const audit = options.events ? new AuditTrail(started.runId, clusters, lock.subject) : undefined;
     const result = await resumeRun(
       {
         ...carriedOver(started, runbook),
         params,
         clusters,
         interaction: options.yes ? automaticInteraction : view.interaction,
-        journal: journal.write,
-        handlers: [report.handle, view.handle],
+        journal: lock.guardJournal(journal.write),
+        handlers: [report.handle, view.handle, ...(audit ? [audit.handle] : [])],
+        undo: lock.guardUndo(undoOnCluster),
+        onStarted: (say) => {
+          lock.started(say);
+          audit?.started(say);
+        },
         signal: options.interrupts.signal,
         rollbackPolicy: options.rollbackPolicy,
         from: first.id,
@@ -114,9 +134,11 @@ export async function resumeDrill(options: ResumeOptions, view: RunView): Promis
       prior,
       Date.now() - lastAt,
     );
+    await audit?.flush();
     writeReport(runDir, report.report);
     return { report: report.report, runDir, exitCode: exitCodeOf(result.status, result.missedTarget) };
   } finally {
+    await lock.release();
     journal.close();
     await view.close();
   }

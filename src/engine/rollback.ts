@@ -2,13 +2,15 @@
 // (after SIGKILL, a power cut, or on a colleague's machine with the folder copied over). It runs
 // the runbook's rollback steps from the copy the run kept, then undoes the recorded changes not yet
 // undone, newest first, appending every event to the run's own journal. Running it twice is
-// harmless: the second finds every change settled and says so.
+// harmless: the second finds every change settled and says so. It holds the run's lock while it
+// works, taking it over at once from the run it rolls back (see run-lock.ts).
 //
 // The params are the run's, from its journal, where a secret param's value is masked: the run kept
 // it nowhere. A rollback step that uses one needs it given again (`--set name=value`), and the
 // rollback is refused, naming it, until it is; nothing else can be given.
 import { Clusters, type ConnectionOptions } from '../kube/cluster.ts';
 import { type Report, ReportBuilder } from '../report/model.ts';
+import { AuditTrail } from './audit-trail.ts';
 import type { RollbackStatus } from './events.ts';
 import { automaticInteraction } from './interaction.ts';
 import { Journal } from './journal.ts';
@@ -21,8 +23,16 @@ import {
   readRunbookCopy,
   writeReport,
 } from './run-folder.ts';
-import { rollBackRun, rollbackSteps } from './runner.ts';
-import { defaultJournalDir, ExitCode, loadRunbook, refuseOnError, RunRefused, type RunView } from './session.ts';
+import { rollBackRun, rollbackSteps, undoOnCluster } from './runner.ts';
+import {
+  defaultJournalDir,
+  ExitCode,
+  loadRunbook,
+  refuseOnError,
+  RunRefused,
+  type RunView,
+  takeLock,
+} from './session.ts';
 
 export interface RollbackOptions {
   /** A run id in the journal dir, or the path of a run folder. */
@@ -34,6 +44,10 @@ export interface RollbackOptions {
   force: boolean;
   /** Values of secret params, which the run's journal holds masked. */
   set: Record<string, string>;
+  /** Take the run lock even from another live run (--take-over-lock); the run's own is taken anyway. */
+  takeOverLock: boolean;
+  /** Record Kubernetes Events (--events, the default). */
+  events: boolean;
 }
 
 export interface RollbackResult {
@@ -77,6 +91,14 @@ export async function rollbackDrill(options: RollbackOptions, view: RunView): Pr
   const { runbook } = await loadRunbook(copy, params, {}, source);
   checkSecretsGiven(runbook, options.set, rollbackSteps(runbook), 'rollback');
   const clusters = new Clusters({ ...options.connection, context: options.connection.context ?? started.context });
+  // The run's own lock is taken over at once, even from the run itself: it died, or is being stopped.
+  const lock = await takeLock(await clusters.get(), {
+    runbook: started.runbook,
+    params: started.params,
+    runId: started.runId,
+    takeOver: options.takeOverLock,
+    purpose: 'kubectl drill rollback',
+  });
   const journal = new Journal(runDir);
   if (journal.cutBytes > 0) {
     journal.write({
@@ -87,18 +109,25 @@ export async function rollbackDrill(options: RollbackOptions, view: RunView): Pr
     });
   }
   try {
+    const audit = options.events ? new AuditTrail(started.runId, clusters, lock.subject) : undefined;
     const status = await rollBackRun(
       {
         ...carriedOver(started, runbook),
         params,
         clusters,
         interaction: automaticInteraction,
-        journal: journal.write,
-        handlers: [report.handle, view.handle],
+        journal: lock.guardJournal(journal.write),
+        handlers: [report.handle, view.handle, ...(audit ? [audit.handle] : [])],
+        undo: lock.guardUndo(undoOnCluster),
+        onStarted: (say) => {
+          lock.started(say);
+          audit?.started(say);
+        },
       },
       prior,
       'kubectl drill rollback',
     );
+    await audit?.flush();
     writeReport(runDir, report.report);
     return {
       runDir,
@@ -108,6 +137,7 @@ export async function rollbackDrill(options: RollbackOptions, view: RunView): Pr
       exitCode: status === 'succeeded' ? ExitCode.ok : ExitCode.failed,
     };
   } finally {
+    await lock.release();
     journal.close();
     await view.close();
   }

@@ -82,6 +82,12 @@ export interface RunOptions {
   /** The actions by name; tests run the engine with actions of their own. */
   actions?: (name: string) => ActionSpec | undefined;
   undo?: Undo;
+  /**
+   * The run's surroundings (its lock, the cluster's audit trail), told once the run has started
+   * (after run.started; a rollback alone, as it begins), with a way to have their say in the run's
+   * own stream, as run.progress.
+   */
+  onStarted?: (say: (message: string) => void) => void;
 }
 
 export interface RunResult {
@@ -164,6 +170,7 @@ class Run {
   readonly #stepStarts = new Map<string, number>();
   readonly #spans: PlannedSpan[];
   readonly #redactor: Redactor;
+  #announced = false;
 
   constructor(options: RunOptions, prior?: PriorRun) {
     this.#options = options;
@@ -199,6 +206,7 @@ class Run {
       rollback: rollbackSteps(runbook).map(plannedStep),
       spans: this.#spans,
     });
+    this.#announce();
     return this.#runToTheEnd();
   }
 
@@ -206,6 +214,7 @@ class Run {
   async resume(gapMs: number): Promise<RunResult> {
     const from = this.#options.from ?? '';
     this.#emit({ type: 'run.resumed', fromStep: from, gapMs });
+    this.#announce();
     return this.#runToTheEnd();
   }
 
@@ -286,6 +295,7 @@ class Run {
    * under everything.
    */
   async rollBack(reason: string): Promise<RollbackStatus> {
+    this.#announce();
     const steps = rollbackSteps(this.#options.runbook);
     const pending = this.#pendingChanges();
     const started = this.#clock.t();
@@ -332,6 +342,14 @@ class Run {
     const status: RollbackStatus = counts.failed > 0 ? 'failed' : counts.conflict > 0 ? 'conflicts' : 'succeeded';
     this.#emit({ type: 'rollback.finished', status, durationMs: this.#clock.t() - started, counts });
     return status;
+  }
+
+  #announce(): void {
+    if (this.#announced) return;
+    this.#announced = true;
+    this.#options.onStarted?.((message) => {
+      this.#emit({ type: 'run.progress', message });
+    });
   }
 
   #selectedSteps(): Step[] {

@@ -1,12 +1,14 @@
-// A whole `kubectl drill run`: validate the runbook, check permissions, run it with a journal and a
-// report, and decide the exit code. What the user sees is a RunView, supplied by the command.
+// A whole `kubectl drill run`: validate the runbook, check permissions, take the run lock (refused
+// if another run holds it, before anything is changed), run it with a journal, a report and the
+// cluster's audit trail, release the lock once the run (and its rollback) is over, and decide the
+// exit code. What the user sees is a RunView, supplied by the command.
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { findAction } from '../actions/registry.ts';
-import { Clusters, type ConnectionOptions } from '../kube/cluster.ts';
+import { type Cluster, Clusters, type ConnectionOptions } from '../kube/cluster.ts';
 import { type Report, ReportBuilder } from '../report/model.ts';
 import type { Runbook } from '../runbook/schema.ts';
 import { paramValues } from '../runbook/semantic.ts';
@@ -14,12 +16,14 @@ import { checkStepReference, formatResult, validateRunbook, validateRunbookFile 
 import type { EventHandler } from './events.ts';
 import { automaticInteraction, type Interaction } from './interaction.ts';
 import { Journal } from './journal.ts';
-import { checkInputs, checkPermissions } from './preflight.ts';
+import { AuditTrail } from './audit-trail.ts';
+import { checkInputs, checkPermissions, describeMissing } from './preflight.ts';
 import { maskedProblems, type Redactor, runbookRedactor } from './redact.ts';
 import type { Interrupts } from './interrupts.ts';
 import { keepRunbook, writeReport } from './run-folder.ts';
 import type { RollbackPolicy } from './rollback-policy.ts';
-import { runRunbook } from './runner.ts';
+import { LockRefused, RunLock, type TakeLockOptions } from './run-lock.ts';
+import { runRunbook, undoOnCluster } from './runner.ts';
 
 /** DESIGN.md section 4. */
 export const ExitCode = { ok: 0, failed: 1, invalid: 2, missedTarget: 3, interrupted: 130 } as const;
@@ -61,6 +65,10 @@ export interface DrillOptions {
   /** Ctrl-C, SIGTERM and SIGHUP, as the command receives them. */
   interrupts: Interrupts;
   rollbackPolicy: RollbackPolicy;
+  /** Take the run lock even from another live run (--take-over-lock). */
+  takeOverLock: boolean;
+  /** Record Kubernetes Events (--events, the default). */
+  events: boolean;
 }
 
 export interface DrillResult {
@@ -123,13 +131,13 @@ export async function runDrill(options: DrillOptions, view: RunView): Promise<Dr
   const clusters = new Clusters(options.connection);
   const missing = await view.wait(
     'checking permissions',
-    checkPermissions(runbook, params, clusters, dirname(options.file)),
+    checkPermissions(runbook, params, clusters, dirname(options.file), { events: options.events }),
   );
   if (missing.length > 0) {
     throw new RunRefused(
       `missing permissions: nothing was changed`,
       ExitCode.failed,
-      missing.map((m) => redactor.text(`step "${m.step}" (context ${m.context}) needs: ${m.permission}`)),
+      missing.map((m) => redactor.text(describeMissing(m))),
     );
   }
   const problems = await view.wait(
@@ -145,22 +153,35 @@ export async function runDrill(options: DrillOptions, view: RunView): Promise<Dr
   }
 
   const runId = newRunId(runbook.metadata.name);
-  const runDir = join(options.journalDir ?? defaultJournalDir(), runId);
-  mkdirSync(runDir, { recursive: true, mode: 0o700 });
-  // Rollback and resume read the runbook the run ran, whatever becomes of the file.
-  const runbookSha256 = keepRunbook(source, runDir);
-  const journal = new Journal(runDir);
-  const report = new ReportBuilder();
-  const startedAt = Date.now();
-  options.interrupts.beforeExit = () => {
-    journal.write({
-      type: 'run.progress',
-      message: `exited at once on a third interruption; kubectl drill rollback ${runId} finishes the rollback`,
-      at: new Date().toISOString(),
-      t: Date.now() - startedAt,
-    });
-  };
+  const lock = await view.wait(
+    'taking the run lock',
+    takeLock(await clusters.get(), {
+      runbook: runbook.metadata.name,
+      params,
+      runId,
+      takeOver: options.takeOverLock,
+      purpose: `run ${runId}`,
+    }),
+  );
+  let journal: Journal | undefined;
   try {
+    const runDir = join(options.journalDir ?? defaultJournalDir(), runId);
+    mkdirSync(runDir, { recursive: true, mode: 0o700 });
+    // Rollback and resume read the runbook the run ran, whatever becomes of the file.
+    const runbookSha256 = keepRunbook(source, runDir);
+    const opened = new Journal(runDir);
+    journal = opened;
+    const report = new ReportBuilder();
+    const audit = options.events ? new AuditTrail(runId, clusters, lock.subject) : undefined;
+    const startedAt = Date.now();
+    options.interrupts.beforeExit = () => {
+      opened.write({
+        type: 'run.progress',
+        message: `exited at once on a third interruption; kubectl drill rollback ${runId} finishes the rollback`,
+        at: new Date().toISOString(),
+        t: Date.now() - startedAt,
+      });
+    };
     const result = await runRunbook({
       runId,
       runbook,
@@ -169,17 +190,24 @@ export async function runDrill(options: DrillOptions, view: RunView): Promise<Dr
       params,
       clusters,
       interaction: options.yes ? automaticInteraction : view.interaction,
-      journal: journal.write,
-      handlers: [report.handle, view.handle],
+      journal: lock.guardJournal(opened.write),
+      handlers: [report.handle, view.handle, ...(audit ? [audit.handle] : [])],
       signal: options.interrupts.signal,
       rollbackPolicy: options.rollbackPolicy,
       from: options.from,
       only: options.only,
+      undo: lock.guardUndo(undoOnCluster),
+      onStarted: (say) => {
+        lock.started(say);
+        audit?.started(say);
+      },
     });
+    await audit?.flush();
     writeReport(runDir, report.report);
     return { report: report.report, runDir, exitCode: exitCodeOf(result.status, result.missedTarget) };
   } finally {
-    journal.close();
+    await lock.release();
+    journal?.close();
     await view.close();
   }
 }
@@ -190,6 +218,16 @@ export function refuseOnError<T>(read: () => T): T {
     return read();
   } catch (error) {
     throw new RunRefused(error instanceof Error ? error.message : String(error), ExitCode.failed);
+  }
+}
+
+/** Takes the run lock, or refuses the run (exit 1) naming who holds it; nothing is changed either way. */
+export async function takeLock(cluster: Cluster, options: TakeLockOptions): Promise<RunLock> {
+  try {
+    return await RunLock.take(cluster, options);
+  } catch (error) {
+    if (error instanceof LockRefused) throw new RunRefused(error.message, ExitCode.failed, error.details);
+    throw error;
   }
 }
 

@@ -46,6 +46,20 @@ export const rollbackPolicyFlag = Flags.custom<RollbackPolicy>({
   default: 'always',
 })();
 
+/** Displacing another run's lock (engine/run-lock.ts). */
+export const takeOverLockFlag = Flags.boolean({
+  description:
+    "Take the drill's lock even if another run holds it (that run makes no further change once it notices, " +
+    'within 10s). Without it a run is refused while another run of the runbook (and region) holds the lock.',
+});
+
+/** The cluster's audit trail (engine/audit-trail.ts). */
+export const eventsFlag = Flags.boolean({
+  description: 'Record Kubernetes Events for each step that changes the cluster (--no-events: none).',
+  default: true,
+  allowNo: true,
+});
+
 export function connectionOptions(flags: {
   kubeconfig?: string;
   context?: string;

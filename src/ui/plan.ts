@@ -2,6 +2,7 @@
 import type { ConnectionOptions } from '../kube/cluster.ts';
 import { describeError } from '../kube/errors.ts';
 import { planIsClean, planRunbook, type RunbookPlan } from '../engine/planner.ts';
+import { describeMissing } from '../engine/preflight.ts';
 import { Redactor } from '../engine/redact.ts';
 import { ExitCode, loadRunbook, RunRefused } from '../engine/session.ts';
 
@@ -22,8 +23,7 @@ export function renderPlan(plan: RunbookPlan): string[] {
   if (plan.missingPermissions.length === 0) lines.push('permissions: all granted');
   else {
     lines.push('permissions MISSING:');
-    for (const m of plan.missingPermissions)
-      lines.push(`    step "${m.step}" (context ${m.context}) needs: ${m.permission}`);
+    for (const m of plan.missingPermissions) lines.push(`    ${describeMissing(m)}`);
   }
   return lines;
 }
