@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterEach, describe, test } from 'node:test';
 import type { RunEvent } from '../../src/engine/events.ts';
 import type { Report } from '../../src/report/model.ts';
-import { cli, cordonedNodes, journal, uncordonAll } from '../support/cli.ts';
+import { cli, cordonedNodes, journal, shopSettled, uncordonAll } from '../support/cli.ts';
 import { adminKubeconfig, repoRoot, sandboxDir } from '../support/paths.ts';
 import { waitFor } from '../support/sandbox.ts';
 
@@ -49,6 +49,7 @@ describe('kubectl drill resume', () => {
   afterEach(uncordonAll);
 
   test('a drill killed in the middle of the node drain is resumed and finishes, in the same run', async () => {
+    await shopSettled();
     const { prometheusURL } = JSON.parse(readFileSync(join(sandboxDir, 'ready'), 'utf8')) as { prometheusURL: string };
     const journalDir = mkdtempSync(join(tmpdir(), 'drill-runs-'));
     const runbook = `${repoRoot}runbooks/evacuate-region.yaml`;

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import type { RunEvent } from '../../src/engine/events.ts';
 import { repoRoot } from './paths.ts';
-import { admin, core } from './sandbox.ts';
+import { admin, core, policy, waitFor } from './sandbox.ts';
 
 export const cli = `${repoRoot}bin/kubectl-drill`;
 
@@ -48,4 +48,22 @@ export async function routeWeights(): Promise<number[]> {
     metadata: { name: 'storefront', namespace: 'shop' },
   });
   return route.spec.rules.flatMap((rule) => rule.backendRefs.map((ref) => ref.weight ?? 1));
+}
+
+/**
+ * Waits until every budget of the demo shop allows a disruption, as its status says: a drain that
+ * starts while the disruption controller is still catching up with the last test's changes would
+ * wait on it, and measure the sandbox rather than the drill.
+ */
+export async function shopSettled(): Promise<void> {
+  await waitFor(
+    "the shop's disruption budgets to allow a disruption",
+    async () => {
+      const budgets = (await policy.listNamespacedPodDisruptionBudget({ namespace: 'shop' })).items;
+      return budgets.every(
+        (b) => (b.status?.disruptionsAllowed ?? 0) >= 1 && b.status?.observedGeneration === b.metadata?.generation,
+      );
+    },
+    180_000,
+  );
 }
