@@ -37,6 +37,7 @@ import type {
 import type { Approval, Interaction, StepRef } from './interaction.ts';
 import { maskedParams, type Redactor, runbookRedactor, secretInputValues } from './redact.ts';
 import type { RollbackPolicy } from './rollback-policy.ts';
+import { withApiScope } from '../kube/resilience.ts';
 
 /** A step with no `timeout` may run this long; manual steps wait for their person indefinitely. */
 export const DEFAULT_STEP_TIMEOUT_MS = 30 * 60_000;
@@ -434,16 +435,19 @@ class Run {
     interrupt.addEventListener('abort', onInterrupt, { once: true });
     const timer =
       timeoutMs === undefined ? undefined : setTimeout(() => controller.abort(new StepTimeout(timeoutMs)), timeoutMs);
+    const progress = (message: string, data?: Record<string, unknown>): void => {
+      this.#emit({ type: 'step.progress', step: step.id, message, data });
+    };
     try {
-      const result = await action.execute(input as never, {
+      // Its API requests retry transient failures until its signal ends, said as its progress.
+      const apiScope = { signal: controller.signal, notice: (message: string) => progress(message) };
+      const result = await withApiScope(apiScope, action.execute.bind(action), input as never, {
         step: { ...ref, context: step.context },
         cluster: () => this.#options.clusters.get(step.context),
         runbookDir: dirname(this.#options.file),
         signal: controller.signal,
         timeoutMs,
-        progress: (message, data) => {
-          this.#emit({ type: 'step.progress', step: step.id, message, data });
-        },
+        progress,
         mask: (values) => {
           this.#redactor.add(values);
         },

@@ -1,9 +1,13 @@
 // Connections to clusters, one per kubeconfig context, opened on first use. The client library is
-// imported lazily: it is large, and commands such as --help and validate never need it.
+// imported lazily: it is large, and commands such as --help and validate never need it. Every API
+// client of a cluster sends through its ResilientHttp (resilience.ts), which retries what a control
+// plane in trouble fails and applies --request-timeout to each attempt.
 import type {
+  ApiType,
   AppsV1Api,
   AuthorizationV1Api,
   BatchV1Api,
+  Configuration,
   CoreV1Api,
   DiscoveryV1Api,
   KubeConfig,
@@ -12,6 +16,7 @@ import type {
   V1APIResource,
 } from '@kubernetes/client-node';
 import type * as clientLibrary from '@kubernetes/client-node';
+import { ResilientHttp } from './resilience.ts';
 
 export type ClientLibrary = typeof clientLibrary;
 
@@ -43,6 +48,8 @@ export interface Cluster {
   readonly discovery: DiscoveryV1Api;
   readonly authorization: AuthorizationV1Api;
   readonly objects: ObjectApi;
+  /** What every request to this cluster's API server is sent through. */
+  readonly http: ResilientHttp;
 }
 
 let library: Promise<ClientLibrary> | undefined;
@@ -75,7 +82,8 @@ export class Clusters {
 
 export async function connect(options: ConnectionOptions): Promise<Cluster> {
   const lib = await loadClientLibrary();
-  const config = options.requestTimeoutMs ? withRequestTimeout(lib, options.requestTimeoutMs) : new lib.KubeConfig();
+  const http: { current?: ResilientHttp } = {};
+  const config = resilientKubeConfig(lib, http);
   if (options.kubeconfig) {
     config.loadFromFile(options.kubeconfig);
   } else {
@@ -93,6 +101,7 @@ export async function connect(options: ConnectionOptions): Promise<Cluster> {
     throw new Error('no cluster in kubeconfig: set --kubeconfig, KUBECONFIG or --context');
   }
   const namespace = options.namespace ?? config.getContextObject(context)?.namespace ?? 'default';
+  http.current = new ResilientHttp(lib, config.getCurrentCluster()?.server ?? '', options.requestTimeoutMs);
   const cluster: Cluster = {
     context,
     namespace,
@@ -105,6 +114,7 @@ export async function connect(options: ConnectionOptions): Promise<Cluster> {
     discovery: config.makeApiClient(lib.DiscoveryV1Api),
     authorization: config.makeApiClient(lib.AuthorizationV1Api),
     objects: makeObjectApi(lib, config),
+    http: http.current,
   };
   return cluster;
 }
@@ -119,16 +129,23 @@ function makeObjectApi(lib: ClientLibrary, config: KubeConfig): ObjectApi {
 }
 
 /**
- * A KubeConfig whose requests give up after timeoutMs. The client asks the KubeConfig to
- * authenticate every request, which is the one place a deadline can be set on all of them;
- * watches carry their own signal and stay open.
+ * A KubeConfig whose API clients send through the cluster's ResilientHttp (set once the kubeconfig
+ * is loaded, before any client is made). It makes them as the library does, with its User-Agent.
  */
-function withRequestTimeout(lib: ClientLibrary, timeoutMs: number): KubeConfig {
-  class TimedKubeConfig extends lib.KubeConfig {
-    override async applySecurityAuthentication(context: Parameters<KubeConfig['applySecurityAuthentication']>[0]) {
-      await super.applySecurityAuthentication(context);
-      if (!context.getSignal()) context.setSignal(AbortSignal.timeout(timeoutMs));
+function resilientKubeConfig(lib: ClientLibrary, http: { current?: ResilientHttp }): KubeConfig {
+  class ResilientKubeConfig extends lib.KubeConfig {
+    override makeApiClient<T extends ApiType>(apiClientType: new (config: Configuration) => T): T {
+      const server = this.getCurrentCluster()?.server;
+      if (!server || !http.current) throw new Error('No active cluster!');
+      return new apiClientType(
+        lib.createConfiguration({
+          baseServer: new lib.ServerConfiguration(server, {}),
+          authMethods: { default: this },
+          middleware: [lib.setHeaderMiddleware('User-Agent', 'kubectl-drill (kubernetes-client-javascript)')],
+          httpApi: lib.wrapHttpLibrary(http.current),
+        }),
+      );
     }
   }
-  return new TimedKubeConfig();
+  return new ResilientKubeConfig();
 }

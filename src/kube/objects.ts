@@ -123,7 +123,7 @@ export async function apiRequest(
   if (request.signal) context.setSignal(request.signal);
   await config.applySecurityAuthentication(context);
   request.connection?.use(context);
-  const response = await new lib.IsomorphicFetchHttpLibrary().send(context).toPromise();
+  const response = await cluster.http.send(context);
   const text = await response.body.text();
   const object = parseJsonOrUndefined(text);
   if (response.httpStatusCode < 200 || response.httpStatusCode > 299) {

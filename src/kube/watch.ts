@@ -1,9 +1,14 @@
 // Waiting on the API by list-then-watch: the condition is checked against the listed state, then on
 // every event, so a wait ends within one event of the condition becoming true. Watches that end
-// (the server closes them, the client's inactivity timeout fires) resume from the last
-// resourceVersion seen; a 410 Gone re-lists.
+// (the server closes them, the client's inactivity timeout fires, the server restarts) resume from
+// the last resourceVersion seen; a 410 Gone re-lists. A watch that fails to connect waits as any
+// request would (resilience.ts: backoff, said in the step's progress), and a watch quiet for
+// SILENCE_NOTICE_MS sends one cheap request, so a server that stopped answering is said to be
+// silent rather than waited on without a word.
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { Cluster } from './cluster.ts';
+import { SILENCE_NOTICE_MS } from './resilience.ts';
 
 export interface ObjectQuery {
   apiVersion: string;
@@ -16,7 +21,7 @@ export interface ObjectQuery {
 /** Decides from the current objects: a value ends the wait, undefined keeps waiting. */
 export type Decide<T, R> = (objects: readonly T[]) => R | undefined;
 
-type WatchOutcome<R> = { done: true; value: R } | { done: false; relist: boolean };
+type WatchOutcome<R> = { done: true; value: R } | { done: false; relist: boolean; error?: unknown };
 
 /** How long a wait may take, and the error it then fails with (made late, to say what it last saw). */
 export interface WaitLimit {
@@ -68,6 +73,7 @@ async function watchUntilAborted<T extends KubernetesObject, R>(
       return listed;
     }
     let resourceVersion = list.metadata?.resourceVersion;
+    let failures = 0;
     for (;;) {
       // watchOnce listens for the abort only from its start: one during the list must stop here.
       signal.throwIfAborted();
@@ -88,6 +94,17 @@ async function watchUntilAborted<T extends KubernetesObject, R>(
       if (outcome.relist) {
         break;
       }
+      if (outcome.error === undefined) {
+        failures = 0;
+        continue;
+      }
+      failures += 1;
+      try {
+        if (!(await cluster.http.pauseAfter(outcome.error, failures, signal))) await sleep(200, undefined, { signal });
+      } catch (error) {
+        signal.throwIfAborted();
+        throw error;
+      }
     }
   }
 }
@@ -103,9 +120,27 @@ function watchOnce<R>(
   return new Promise((resolve, reject) => {
     let controller: AbortController | undefined;
     let settled = false;
+    let heard = Date.now();
+    let probing = false;
+    const quiet = setInterval(() => {
+      if (probing || Date.now() - heard < SILENCE_NOTICE_MS) return;
+      probing = true;
+      // Any answer will do; a silent server is said to be so by the request's own notices.
+      cluster.core.getAPIResources().then(
+        () => {
+          heard = Date.now();
+          probing = false;
+        },
+        () => {
+          probing = false;
+        },
+      );
+    }, SILENCE_NOTICE_MS / 4);
+    quiet.unref();
     const settle = (outcome: WatchOutcome<R> | Error): void => {
       if (settled) return;
       settled = true;
+      clearInterval(quiet);
       signal.removeEventListener('abort', onAbort);
       controller?.abort();
       if (outcome instanceof Error) reject(outcome);
@@ -125,6 +160,8 @@ function watchOnce<R>(
           fieldSelector: query.fieldSelector,
         },
         (type, obj: KubernetesObject & { code?: number }) => {
+          heard = Date.now();
+          cluster.http.answered();
           if (type === 'ERROR') {
             // 410 Gone: our resourceVersion is too old to resume from.
             settle({ done: false, relist: obj.code === 410 });
@@ -137,7 +174,7 @@ function watchOnce<R>(
           if (signal.aborted) return;
           // A watch ending, with or without an error, is resumed; a 410 on connect re-lists.
           const gone = (error as { statusCode?: number } | null)?.statusCode === 410;
-          setTimeout(() => settle({ done: false, relist: gone }), error ? 200 : 0);
+          settle(error && !gone ? { done: false, relist: false, error } : { done: false, relist: gone });
         },
       )
       .then((c) => {

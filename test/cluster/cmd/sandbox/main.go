@@ -28,6 +28,7 @@ import (
 	"kubectl-drill/sandbox/demo"
 	"kubectl-drill/sandbox/internal/child"
 	"kubectl-drill/sandbox/internal/controlplane"
+	"kubectl-drill/sandbox/internal/faults"
 	"kubectl-drill/sandbox/internal/kubelet"
 	"kubectl-drill/sandbox/internal/prometheus"
 	"kubectl-drill/sandbox/internal/traffic"
@@ -50,7 +51,9 @@ type state struct {
 	TrafficTruthFile  string        `json:"trafficTruthFile,omitempty"`
 	Traffic           *trafficState `json:"traffic,omitempty"`
 	PrometheusURL     string        `json:"prometheusURL,omitempty"`
-	Velero            *veleroState  `json:"velero,omitempty"`
+	// FaultsURL takes fault requests (internal/faults.Serve): restart, pause, 429/503.
+	FaultsURL string       `json:"faultsURL"`
+	Velero    *veleroState `json:"velero,omitempty"`
 }
 
 // veleroState tells a drill where Velero is and what it can restore.
@@ -260,6 +263,10 @@ func run(ctx context.Context, opts options, fleet kubelet.Config) error {
 		return err
 	}
 	mark("apiserverReady")
+	faultsURL, err := faults.Serve(ctx, cp, func(pid int) error { return pids.add(pid) })
+	if err != nil {
+		return err
+	}
 
 	cfg := *cp.Admin
 	cfg.QPS, cfg.Burst = float32(qps), 2*qps
@@ -334,7 +341,7 @@ func run(ctx context.Context, opts options, fleet kubelet.Config) error {
 	close(demoApplied)
 	ready := state{
 		Pid: os.Getpid(), Server: cp.Server(), Kubeconfig: cp.AdminKubeconfig, RestrictedKubeconfig: cp.RestrictedKubeconfig,
-		Nodes: len(kubelets.NodeNames()), StartedAt: start, PhasesMs: phases,
+		Nodes: len(kubelets.NodeNames()), StartedAt: start, PhasesMs: phases, FaultsURL: faultsURL,
 	}
 	if sim != nil {
 		if err := startTraffic(ctx, &cfg, opts.route, sim); err != nil {

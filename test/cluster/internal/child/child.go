@@ -80,8 +80,13 @@ func FirstExit(processes ...*Process) <-chan error {
 	return ch
 }
 
-// Stop sends SIGTERM and waits for the exit, killing the process after timeout.
+// Signal sends sig to the process (the fault injection pauses and resumes the apiserver).
+func (p *Process) Signal(sig os.Signal) error { return p.cmd.Process.Signal(sig) }
+
+// Stop sends SIGTERM and waits for the exit, killing the process after timeout. A paused
+// (SIGSTOP) process is resumed first, or it could not act on SIGTERM.
 func (p *Process) Stop(timeout time.Duration) {
+	_ = p.cmd.Process.Signal(syscall.SIGCONT)
 	_ = p.cmd.Process.Signal(syscall.SIGTERM)
 	select {
 	case <-p.done:

@@ -1,6 +1,12 @@
 // Package controlplane starts a real Kubernetes control plane on loopback: embedded etcd, and
 // kube-apiserver, kube-controller-manager and kube-scheduler as child processes built from
 // k8s.io/kubernetes. Nothing listens on, or connects to, anything but 127.0.0.1.
+//
+// Users reach the apiserver through a fault proxy (internal/faults), which the user kubeconfigs
+// name, so tests can make it refuse or answer 429/503; the control plane's own components and the
+// supervisor's clients talk to the apiserver directly. The apiserver can be restarted (killed and
+// started again on the same port) and paused (SIGSTOP) while the sandbox runs; such an exit is
+// not one that stops the sandbox.
 package controlplane
 
 import (
@@ -15,6 +21,8 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync"
+	"syscall"
 	"time"
 
 	"go.etcd.io/etcd/server/v3/embed"
@@ -24,6 +32,7 @@ import (
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 
 	"kubectl-drill/sandbox/internal/child"
+	"kubectl-drill/sandbox/internal/faults"
 	"kubectl-drill/sandbox/internal/pki"
 )
 
@@ -45,7 +54,16 @@ type ControlPlane struct {
 	etcd      *embed.Etcd
 	processes []*child.Process
 	ca        *pki.Authority
-	server    string
+	// server is what users connect to (the fault proxy), direct the apiserver itself.
+	server, direct string
+	proxy          *faults.Proxy
+	apiserverArgs  []string
+	exited         chan error
+
+	// mu guards processes[0] (the apiserver, replaced by a restart) and deliberate.
+	mu sync.Mutex
+	// deliberate holds the processes stopped on purpose: their exit does not stop the sandbox.
+	deliberate map[*child.Process]bool
 
 	// AdminKubeconfig is a system:masters kubeconfig; RestrictedKubeconfig is a user that may
 	// only get/list/watch (its RBAC is created by the caller).
@@ -69,13 +87,13 @@ func Start(ctx context.Context, cfg Config) (*ControlPlane, error) {
 			return nil, err
 		}
 	}
-	cp := &ControlPlane{cfg: cfg, RestrictedUser: restrictedUser}
+	cp := &ControlPlane{cfg: cfg, RestrictedUser: restrictedUser, exited: make(chan error, 8), deliberate: map[*child.Process]bool{}}
 	for _, d := range []string{"pki", "state", "logs"} {
 		if err := os.MkdirAll(filepath.Join(cfg.Dir, d), 0o755); err != nil {
 			return nil, err
 		}
 	}
-	ports, err := child.FreePorts(3)
+	ports, err := child.FreePorts(4)
 	if err != nil {
 		return nil, err
 	}
@@ -83,8 +101,14 @@ func Start(ctx context.Context, cfg Config) (*ControlPlane, error) {
 	if err := cp.startEtcd(etcdURL, fmt.Sprintf("http://127.0.0.1:%d", ports[1])); err != nil {
 		return nil, fmt.Errorf("etcd: %w", err)
 	}
-	cp.server = fmt.Sprintf("https://127.0.0.1:%d", ports[2])
+	cp.direct = fmt.Sprintf("https://127.0.0.1:%d", ports[2])
+	cp.server = fmt.Sprintf("https://127.0.0.1:%d", ports[3])
 	if err := cp.writeCredentials(); err != nil {
+		return nil, err
+	}
+	cp.proxy, err = faults.NewProxy(fmt.Sprintf("127.0.0.1:%d", ports[3]), fmt.Sprintf("127.0.0.1:%d", ports[2]),
+		cp.path("pki", "apiserver.crt"), cp.path("pki", "apiserver.key"))
+	if err != nil {
 		return nil, err
 	}
 	if err := cp.startAPIServer(etcdURL, ports[2]); err != nil {
@@ -99,11 +123,16 @@ func Start(ctx context.Context, cfg Config) (*ControlPlane, error) {
 	return cp, nil
 }
 
-// Server is the apiserver URL.
+// Server is the URL users connect to: the fault proxy in front of the apiserver.
 func (cp *ControlPlane) Server() string { return cp.server }
+
+// Proxy is the fault proxy in front of the apiserver.
+func (cp *ControlPlane) Proxy() *faults.Proxy { return cp.proxy }
 
 // Pids lists the child processes, for the pid file.
 func (cp *ControlPlane) Pids() []int {
+	cp.mu.Lock()
+	defer cp.mu.Unlock()
 	pids := make([]int, 0, len(cp.processes))
 	for _, p := range cp.processes {
 		pids = append(pids, p.Pid())
@@ -111,19 +140,77 @@ func (cp *ControlPlane) Pids() []int {
 	return pids
 }
 
-// Exited reports the first child process that has stopped, so the supervisor can stop too.
-func (cp *ControlPlane) Exited() <-chan error {
-	return child.FirstExit(cp.processes...)
-}
+// Exited reports a child process that stopped other than on purpose, so the supervisor can stop too.
+func (cp *ControlPlane) Exited() <-chan error { return cp.exited }
 
 // Stop terminates the processes in reverse start order, then etcd.
 func (cp *ControlPlane) Stop(timeout time.Duration) {
-	for i := len(cp.processes) - 1; i >= 0; i-- {
-		cp.processes[i].Stop(timeout)
+	if cp.proxy != nil {
+		cp.proxy.Close()
+	}
+	cp.mu.Lock()
+	processes := append([]*child.Process(nil), cp.processes...)
+	for _, p := range processes {
+		cp.deliberate[p] = true
+	}
+	cp.mu.Unlock()
+	for i := len(processes) - 1; i >= 0; i-- {
+		processes[i].Stop(timeout)
 	}
 	if cp.etcd != nil {
 		cp.etcd.Close()
 	}
+}
+
+// RestartAPIServer kills the apiserver (SIGKILL, as a crash would), starts it again on the same
+// port and waits until it is ready. Users' connections are refused from the kill until then.
+// It returns the new process id, for the pid file.
+func (cp *ControlPlane) RestartAPIServer(ctx context.Context) (int, error) {
+	cp.mu.Lock()
+	old := cp.processes[0]
+	cp.deliberate[old] = true
+	cp.mu.Unlock()
+	cp.proxy.Down()
+	_ = old.Signal(syscall.SIGCONT)
+	_ = old.Signal(syscall.SIGKILL)
+	<-old.Done()
+	p, err := child.Start(cp.cfg.Dir, "kube-apiserver", filepath.Join(cp.cfg.BinDir, "kube-apiserver"), cp.apiserverArgs, nil)
+	if err != nil {
+		return 0, err
+	}
+	cp.mu.Lock()
+	cp.processes[0] = p
+	cp.mu.Unlock()
+	cp.watchExit(p)
+	if err := cp.waitReady(ctx, 60*time.Second); err != nil {
+		return 0, err
+	}
+	return p.Pid(), cp.proxy.Up()
+}
+
+// PauseAPIServer stops the apiserver (SIGSTOP) for d: connections are accepted and nothing is
+// answered, as with a server stuck in a long GC pause or on a frozen machine.
+func (cp *ControlPlane) PauseAPIServer(d time.Duration) error {
+	cp.mu.Lock()
+	p := cp.processes[0]
+	cp.mu.Unlock()
+	if err := p.Signal(syscall.SIGSTOP); err != nil {
+		return err
+	}
+	time.AfterFunc(d, func() { _ = p.Signal(syscall.SIGCONT) })
+	return nil
+}
+
+func (cp *ControlPlane) watchExit(p *child.Process) {
+	go func() {
+		<-p.Done()
+		cp.mu.Lock()
+		deliberate := cp.deliberate[p]
+		cp.mu.Unlock()
+		if !deliberate {
+			cp.exited <- p.Err()
+		}
+	}()
 }
 
 func (cp *ControlPlane) path(parts ...string) string {
@@ -174,11 +261,12 @@ func (cp *ControlPlane) writeCredentials() error {
 	if _, _, err := pki.ServiceAccountKey(dir); err != nil {
 		return err
 	}
-	clients := []struct{ file, user, group string }{
-		{"kubeconfig", "drill-admin", "system:masters"},
-		{"kubeconfig-restricted", restrictedUser, ""},
-		{"state/controller-manager.kubeconfig", "system:kube-controller-manager", ""},
-		{"state/scheduler.kubeconfig", "system:kube-scheduler", ""},
+	// Users go through the fault proxy; the control plane's components do not.
+	clients := []struct{ file, user, group, server string }{
+		{"kubeconfig", "drill-admin", "system:masters", cp.server},
+		{"kubeconfig-restricted", restrictedUser, "", cp.server},
+		{"state/controller-manager.kubeconfig", "system:kube-controller-manager", "", cp.direct},
+		{"state/scheduler.kubeconfig", "system:kube-scheduler", "", cp.direct},
 	}
 	for _, c := range clients {
 		var groups []string
@@ -193,12 +281,14 @@ func (cp *ControlPlane) writeCredentials() error {
 		if c.user == restrictedUser {
 			name += "-restricted"
 		}
-		if err := clientcmd.WriteToFile(kubeconfig(name, cp.server, ca.CertPEM, id), cp.path(c.file)); err != nil {
+		if err := clientcmd.WriteToFile(kubeconfig(name, c.server, ca.CertPEM, id), cp.path(c.file)); err != nil {
 			return err
 		}
 	}
 	cp.AdminKubeconfig, cp.RestrictedKubeconfig = cp.path("kubeconfig"), cp.path("kubeconfig-restricted")
-	cp.Admin, err = clientcmd.BuildConfigFromFlags("", cp.AdminKubeconfig)
+	// The supervisor's own clients (the simulated kubelets, the traffic simulator) are part of the
+	// cluster, not its users: a fault set for users does not reach them.
+	cp.Admin, err = clientcmd.BuildConfigFromFlags(cp.direct, cp.AdminKubeconfig)
 	return err
 }
 
@@ -230,28 +320,29 @@ func (cp *ControlPlane) startAPIServer(etcdURL string, port int) error {
 	if err := os.WriteFile(egress, fmt.Appendf(nil, egressSelector, cp.path("state", "no-egress.sock")), 0o644); err != nil {
 		return err
 	}
-	return cp.spawn("kube-apiserver",
-		"--etcd-servers="+etcdURL,
+	cp.apiserverArgs = []string{
+		"--etcd-servers=" + etcdURL,
 		"--bind-address=127.0.0.1",
 		"--advertise-address=127.0.0.1",
-		"--secure-port="+strconv.Itoa(port),
-		"--cert-dir="+cp.path("state", "apiserver"),
-		"--tls-cert-file="+cp.path("pki", "apiserver.crt"),
-		"--tls-private-key-file="+cp.path("pki", "apiserver.key"),
-		"--client-ca-file="+cp.path("pki", "ca.crt"),
+		"--secure-port=" + strconv.Itoa(port),
+		"--cert-dir=" + cp.path("state", "apiserver"),
+		"--tls-cert-file=" + cp.path("pki", "apiserver.crt"),
+		"--tls-private-key-file=" + cp.path("pki", "apiserver.key"),
+		"--client-ca-file=" + cp.path("pki", "ca.crt"),
 		"--service-account-issuer=https://kubernetes.default.svc.cluster.local",
-		"--service-account-key-file="+cp.path("pki", "sa.pub"),
-		"--service-account-signing-key-file="+cp.path("pki", "sa.key"),
+		"--service-account-key-file=" + cp.path("pki", "sa.pub"),
+		"--service-account-signing-key-file=" + cp.path("pki", "sa.key"),
 		"--authorization-mode=Node,RBAC",
 		"--enable-admission-plugins=NodeRestriction",
-		"--service-cluster-ip-range="+serviceCIDR,
+		"--service-cluster-ip-range=" + serviceCIDR,
 		// The built-in kubernetes Service cannot take a loopback endpoint.
 		"--endpoint-reconciler-type=none",
-		"--egress-selector-config-file="+egress,
+		"--egress-selector-config-file=" + egress,
 		"--allow-privileged=true",
 		"--profiling=false",
 		"--event-ttl=1h",
-	)
+	}
+	return cp.spawn("kube-apiserver", cp.apiserverArgs...)
 }
 
 const schedulerConfig = `apiVersion: kubescheduler.config.k8s.io/v1
@@ -308,7 +399,10 @@ func (cp *ControlPlane) spawn(name string, args ...string) error {
 	if err != nil {
 		return err
 	}
+	cp.mu.Lock()
 	cp.processes = append(cp.processes, p)
+	cp.mu.Unlock()
+	cp.watchExit(p)
 	return nil
 }
 
@@ -319,7 +413,7 @@ func (cp *ControlPlane) waitReady(ctx context.Context, timeout time.Duration) er
 	deadline := time.Now().Add(timeout)
 	for {
 		// /readyz is readable without credentials (system:public-info-viewer).
-		resp, err := client.Get(cp.server + "/readyz")
+		resp, err := client.Get(cp.direct + "/readyz")
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {

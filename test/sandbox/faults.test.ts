@@ -1,0 +1,271 @@
+// Surviving the control plane (issue 10, part 1), with the faults really injected through the
+// sandbox (test/cluster/internal/faults): the apiserver paused, restarted, or answering 429 in the
+// middle of a node drain, a traffic drain and a wait, and each drill still succeeds, its journal
+// saying what happened. Then the ways time runs out: a server that does not answer, and one that
+// cannot be reached, each named.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterEach, describe, test } from 'node:test';
+import type { RunEvent } from '../../src/engine/events.ts';
+import { connect } from '../../src/kube/cluster.ts';
+import { withApiScope } from '../../src/kube/resilience.ts';
+import { cli, journal, routeWeights, shopSettled, uncordonAll } from '../support/cli.ts';
+import { adminKubeconfig, sandboxDir } from '../support/paths.ts';
+import { admin, apps, deployment, testNamespace, waitFor } from '../support/sandbox.ts';
+
+const ready = JSON.parse(readFileSync(join(sandboxDir, 'ready'), 'utf8')) as {
+  server: string;
+  faultsURL: string;
+  prometheusURL: string;
+};
+const namespace = await testNamespace('faults');
+
+/** Asks the sandbox for a fault (test/cluster/internal/faults/control.go). */
+async function fault(path: string): Promise<Record<string, unknown>> {
+  const response = await fetch(`${ready.faultsURL}${path}`, { method: 'POST' });
+  const body = (await response.json()) as Record<string, unknown>;
+  assert.equal(response.status, 200, JSON.stringify(body));
+  return body;
+}
+
+interface Drill {
+  code: number | null;
+  output: string;
+  events: RunEvent[];
+}
+
+/**
+ * Runs a runbook with the CLI and, once its step `stepId` has been going for `afterMs`, injects
+ * the fault; resolves when the drill ends.
+ */
+async function drillWithFault(runbook: string, set: string[], stepId: string, afterMs: number, path: string) {
+  const journalDir = mkdtempSync(join(tmpdir(), 'drill-faults-'));
+  const file = join(journalDir, 'runbook.yaml');
+  writeFileSync(file, runbook);
+  const args = ['run', file, '--yes', '--journal-dir', join(journalDir, 'runs'), '--kubeconfig', adminKubeconfig];
+  for (const s of set) args.push('--set', s);
+  const child = spawn(cli, args, { env: { ...process.env, CI: 'true' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+  const runs = join(journalDir, 'runs');
+  const started = await waitFor(
+    `step ${stepId} to start`,
+    () => {
+      if (!existsSync(runs)) return Promise.resolve(undefined);
+      const [run] = readdirSync(runs);
+      if (!run) return Promise.resolve(undefined);
+      const events = journal(join(runs, run));
+      return Promise.resolve(events.some((e) => e.type === 'step.started' && e.step === stepId) ? run : undefined);
+    },
+    120_000,
+  );
+  await sleep(afterMs);
+  const injected = await fault(path);
+  const code = await exited;
+  return { code, output, events: journal(join(runs, started)), injected } as Drill & { injected: unknown };
+}
+
+function progress(events: RunEvent[], step: string): string[] {
+  return events.flatMap((e) => (e.type === 'step.progress' && e.step === step ? [e.message] : []));
+}
+
+const drainRunbook = `apiVersion: drill/v1
+kind: Runbook
+metadata: { name: faults-drain }
+spec:
+  params:
+    node: { default: none }
+  steps:
+    - id: drain
+      action: nodes.drain
+      with: { nodes: ['\${{ params.node }}'], timeout: 2m, waitForReplacements: false }
+      timeout: 3m
+`;
+
+/** Pods on the node that take 8 s to terminate, so the drain is still going when the fault comes. */
+async function slowPodsOn(node: string, name: string): Promise<void> {
+  const spec = deployment(name, 2, { nodeSelector: { 'kubernetes.io/hostname': node } });
+  const template = spec.spec?.template.metadata;
+  if (template) template.annotations = { 'sandbox.drill.dev/termination-delay': '8s' };
+  await apps.createNamespacedDeployment({ namespace, body: spec });
+  await waitFor(`${name} to be available`, async () => {
+    const d = await apps.readNamespacedDeployment({ namespace, name });
+    return (d.status?.availableReplicas ?? 0) === 2;
+  });
+}
+
+const serverLine = (what: RegExp) => new RegExp(`^API server ${ready.server.replaceAll('.', '\\.')} .*${what.source}`);
+
+describe('the apiserver failing in the middle of a drill', { timeout: 600_000 }, () => {
+  afterEach(uncordonAll);
+
+  test('paused for 10 s in the middle of a node drain: the drain succeeds and says the server was silent', async () => {
+    await shopSettled();
+    await slowPodsOn('ap-south-b-1', 'slow-pause');
+    const drill = await drillWithFault(drainRunbook, ['node=ap-south-b-1'], 'drain', 1500, '/apiserver/pause?for=10s');
+    assert.equal(drill.code, 0, drill.output);
+    const lines = progress(drill.events, 'drain');
+    assert.ok(
+      lines.some((l) => serverLine(/not answering for \d+s/).test(l)),
+      lines.join('\n'),
+    );
+    assert.ok(
+      lines.some((l) => serverLine(/answering again after \d+s/).test(l)),
+      lines.join('\n'),
+    );
+  });
+
+  test('restarted in the middle of a node drain: the drain succeeds, retrying the refused connections', async () => {
+    await shopSettled();
+    await slowPodsOn('ap-south-b-2', 'slow-restart');
+    const drill = await drillWithFault(drainRunbook, ['node=ap-south-b-2'], 'drain', 1500, '/apiserver/restart');
+    assert.equal(drill.code, 0, drill.output);
+    const lines = progress(drill.events, 'drain');
+    assert.ok(
+      lines.some((l) => serverLine(/connection refused \(ECONNREFUSED\)/).test(l)),
+      lines.join('\n'),
+    );
+  });
+
+  test('answering 429 for 6 s in the middle of a node drain: the drain succeeds, waiting as told', async () => {
+    await shopSettled();
+    await slowPodsOn('ap-south-a-1', 'slow-429');
+    const drill = await drillWithFault(
+      drainRunbook,
+      ['node=ap-south-a-1'],
+      'drain',
+      1000,
+      '/apiserver/answer?code=429&for=6s&retryAfter=1',
+    );
+    assert.equal(drill.code, 0, drill.output);
+    const lines = progress(drill.events, 'drain');
+    assert.ok(
+      lines.some((l) => serverLine(/answered 429 TooManyRequests/).test(l)),
+      lines.join('\n'),
+    );
+  });
+
+  test('restarted during a wait: k8s.wait resumes its watch and sees the condition come true', async () => {
+    const name = 'late-starter';
+    const spec = deployment(name, 1);
+    const template = spec.spec?.template.metadata;
+    if (template) template.annotations = { 'sandbox.drill.dev/start-delay': '6s' };
+    await apps.createNamespacedDeployment({ namespace, body: spec });
+    const runbook = `apiVersion: drill/v1
+kind: Runbook
+metadata: { name: faults-wait }
+spec:
+  params:
+    namespace: { default: none }
+  steps:
+    - id: wait
+      action: k8s.wait
+      with: { kind: Deployment, name: ${name}, namespace: '\${{ params.namespace }}', condition: Available, timeout: 2m }
+`;
+    const drill = await drillWithFault(runbook, [`namespace=${namespace}`], 'wait', 500, '/apiserver/restart');
+    assert.equal(drill.code, 0, drill.output);
+    const lines = progress(drill.events, 'wait');
+    assert.ok(
+      lines.some((l) => serverLine(/connection refused \(ECONNREFUSED\)/).test(l)),
+      lines.join('\n'),
+    );
+  });
+
+  test('answering 503 at the start of a traffic drain: the drain succeeds and the traffic comes back', async () => {
+    const runbook = `apiVersion: drill/v1
+kind: Runbook
+metadata: { name: faults-traffic }
+spec:
+  params:
+    prometheus: { default: none }
+  steps:
+    - id: drain-traffic
+      action: traffic.drain
+      with:
+        strategy: gateway
+        region: us-east
+        namespace: shop
+        routes: [storefront]
+        threshold: 0.99
+        measure:
+          source: prometheus
+          url: '\${{ params.prometheus }}'
+          query: sum(irate(drill_sandbox_requests_total{region="us-east"}[5s]))
+          totalQuery: sum(irate(drill_sandbox_requests_total[5s]))
+          interval: 100ms
+        timeout: 2m
+    - id: restore-traffic
+      action: traffic.restore
+      with: { restore: '\${{ steps.drain-traffic.outputs.restore }}' }
+`;
+    const before = await routeWeights();
+    const drill = await drillWithFault(
+      runbook,
+      [`prometheus=${ready.prometheusURL}`],
+      'drain-traffic',
+      0,
+      '/apiserver/answer?code=503&for=4s&retryAfter=1',
+    );
+    assert.equal(drill.code, 0, drill.output);
+    assert.deepEqual(await routeWeights(), before);
+    const lines = [...progress(drill.events, 'drain-traffic'), ...progress(drill.events, 'restore-traffic')];
+    assert.ok(
+      lines.some((l) => serverLine(/answered 503 ServiceUnavailable/).test(l)),
+      lines.join('\n'),
+    );
+  });
+});
+
+describe('when time runs out', () => {
+  test('a server that does not answer is named as such, not waited on in silence', async () => {
+    const notices: string[] = [];
+    await fault('/apiserver/pause?for=7s');
+    const started = Date.now();
+    await assert.rejects(
+      withApiScope({ signal: AbortSignal.timeout(5000), notice: (m) => notices.push(m) }, () => admin.core.listNode()),
+      serverLine(/not answering for [45]s$/),
+    );
+    assert.ok(Date.now() - started < 6500, 'gave up when the scope ended');
+    assert.ok(
+      notices.some((n) => serverLine(/not answering for 4s$/).test(n)),
+      notices.join('\n'),
+    );
+    // Let the server come back before the next test.
+    await waitFor('the apiserver to answer again', async () => (await admin.core.listNode()).items.length > 0);
+  });
+
+  test('a server that cannot be reached is named, with the reason, after retrying until the scope ends', async () => {
+    const port = await closedPort();
+    const kubeconfig = join(mkdtempSync(join(tmpdir(), 'drill-faults-')), 'kubeconfig');
+    writeFileSync(kubeconfig, readFileSync(adminKubeconfig, 'utf8').replace(ready.server, `https://127.0.0.1:${port}`));
+    const cluster = await connect({ kubeconfig });
+    const notices: string[] = [];
+    await assert.rejects(
+      withApiScope({ signal: AbortSignal.timeout(2000), notice: (m) => notices.push(m) }, () =>
+        cluster.core.listNode(),
+      ),
+      {
+        name: 'ApiServerUnavailable',
+        message: `API server https://127.0.0.1:${port} cannot be reached: connection refused (ECONNREFUSED)`,
+      },
+    );
+    assert.ok(notices.length >= 2, `retried: ${notices.join('\n')}`);
+    assert.match(notices[0] ?? '', /connection refused \(ECONNREFUSED\): GET \/api\/v1\/nodes again in 250ms/);
+  });
+});
+
+/** A loopback port nothing listens on (one that just stopped listening). */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  return typeof address === 'object' && address ? address.port : assert.fail('no port');
+}
