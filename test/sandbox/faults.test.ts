@@ -43,7 +43,14 @@ interface Drill {
  * Runs a runbook with the CLI and, once its step `stepId` has been going for `afterMs`, injects
  * the fault; resolves when the drill ends.
  */
-async function drillWithFault(runbook: string, set: string[], stepId: string, afterMs: number, path: string) {
+async function drillWithFault(
+  runbook: string,
+  set: string[],
+  stepId: string,
+  afterMs: number,
+  path: string,
+  afterFault?: () => Promise<void>,
+) {
   const journalDir = mkdtempSync(join(tmpdir(), 'drill-faults-'));
   const file = join(journalDir, 'runbook.yaml');
   writeFileSync(file, runbook);
@@ -55,7 +62,8 @@ async function drillWithFault(runbook: string, set: string[], stepId: string, af
   child.stderr.on('data', (d: Buffer) => (output += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
   const runs = join(journalDir, 'runs');
-  const started = await waitFor(
+  const endedEarly = exited.then(() => assert.fail(`the drill ended before step ${stepId} started:\n${output}`));
+  const startedStep = waitFor(
     `step ${stepId} to start`,
     () => {
       if (!existsSync(runs)) return Promise.resolve(undefined);
@@ -66,8 +74,10 @@ async function drillWithFault(runbook: string, set: string[], stepId: string, af
     },
     120_000,
   );
+  const started = await Promise.race([startedStep, endedEarly]);
   await sleep(afterMs);
   const injected = await fault(path);
+  await afterFault?.();
   const code = await exited;
   return { code, output, events: journal(join(runs, started)), injected } as Drill & { injected: unknown };
 }
@@ -85,7 +95,7 @@ spec:
   steps:
     - id: drain
       action: nodes.drain
-      with: { nodes: ['\${{ params.node }}'], timeout: 2m, waitForReplacements: false }
+      with: { nodes: ['\${{ params.node }}'], deleteEmptyDirData: true, timeout: 2m, waitForReplacements: false }
       timeout: 3m
 `;
 
@@ -152,12 +162,9 @@ describe('the apiserver failing in the middle of a drill', { timeout: 600_000 },
     );
   });
 
-  test('restarted during a wait: k8s.wait resumes its watch and sees the condition come true', async () => {
-    const name = 'late-starter';
-    const spec = deployment(name, 1);
-    const template = spec.spec?.template.metadata;
-    if (template) template.annotations = { 'sandbox.drill.dev/start-delay': '6s' };
-    await apps.createNamespacedDeployment({ namespace, body: spec });
+  test('restarted during a wait: k8s.wait resumes its watch and sees the condition come true after', async () => {
+    const name = 'go-signal';
+    await admin.core.createNamespacedConfigMap({ namespace, body: { metadata: { name }, data: { go: 'no' } } });
     const runbook = `apiVersion: drill/v1
 kind: Runbook
 metadata: { name: faults-wait }
@@ -167,9 +174,24 @@ spec:
   steps:
     - id: wait
       action: k8s.wait
-      with: { kind: Deployment, name: ${name}, namespace: '\${{ params.namespace }}', condition: Available, timeout: 2m }
+      with:
+        apiVersion: v1
+        kind: ConfigMap
+        name: ${name}
+        namespace: '\${{ params.namespace }}'
+        jsonpath: '{.data.go}'
+        value: 'yes'
+        timeout: 2m
 `;
-    const drill = await drillWithFault(runbook, [`namespace=${namespace}`], 'wait', 500, '/apiserver/restart');
+    // The condition comes true only once the apiserver is back: the wait must have resumed to see it.
+    const go = async () => {
+      await admin.core.replaceNamespacedConfigMap({
+        namespace,
+        name,
+        body: { metadata: { name }, data: { go: 'yes' } },
+      });
+    };
+    const drill = await drillWithFault(runbook, [`namespace=${namespace}`], 'wait', 500, '/apiserver/restart', go);
     assert.equal(drill.code, 0, drill.output);
     const lines = progress(drill.events, 'wait');
     assert.ok(
@@ -230,7 +252,7 @@ describe('when time runs out', () => {
     const started = Date.now();
     await assert.rejects(
       withApiScope({ signal: AbortSignal.timeout(5000), notice: (m) => notices.push(m) }, () => admin.core.listNode()),
-      serverLine(/not answering for [45]s$/),
+      { name: 'ApiServerUnavailable', message: serverLine(/not answering for [45]s$/) },
     );
     assert.ok(Date.now() - started < 6500, 'gave up when the scope ended');
     assert.ok(
