@@ -184,8 +184,9 @@ export class ResilientHttp {
   readonly #lib: ClientLibrary;
   readonly #server: string;
   readonly #requestTimeoutMs: number | undefined;
-  #troubleSince: number | undefined;
-  #lastSilenceNotice = 0;
+  // Per scope that was told of trouble (by its notice function): since when, and when it was last
+  // told of a silence, so concurrent requests say it once, and only scopes told of it hear the end.
+  readonly #trouble = new WeakMap<(message: string) => void, { since: number; lastSilence: number }>();
 
   /** requestTimeoutMs: kubectl's --request-timeout, the longest one attempt may take. */
   constructor(lib: ClientLibrary, server: string, requestTimeoutMs?: number) {
@@ -236,7 +237,7 @@ export class ResilientHttp {
       }
       if (!verdict.transient) throw lastError;
       const wait = backoffMs(attempt, verdict.retryAfterMs);
-      this.#troubleSince ??= started;
+      this.#troubled(scope, started);
       scope.notice?.(
         `API server ${this.#server} ${verdict.why}: ${describe(request)} again in ${wait < 1000 ? `${wait}ms` : seconds(wait)} (attempt ${attempt + 1})`,
       );
@@ -268,19 +269,29 @@ export class ResilientHttp {
     return lastError ?? reason;
   }
 
+  #troubled(scope: ApiScope, since: number): { since: number; lastSilence: number } | undefined {
+    if (!scope.notice) return undefined;
+    let trouble = this.#trouble.get(scope.notice);
+    if (!trouble) {
+      trouble = { since, lastSilence: 0 };
+      this.#trouble.set(scope.notice, trouble);
+    }
+    return trouble;
+  }
+
   #sayOnce(scope: ApiScope, silentMs: number): void {
     const now = Date.now();
-    this.#troubleSince ??= now - silentMs;
-    if (now - this.#lastSilenceNotice < SILENCE_NOTICE_MS / 2) return;
-    this.#lastSilenceNotice = now;
+    const trouble = this.#troubled(scope, now - silentMs);
+    if (!trouble || now - trouble.lastSilence < SILENCE_NOTICE_MS / 2) return;
+    trouble.lastSilence = now;
     scope.notice?.(`API server ${this.#server} not answering for ${seconds(silentMs)}`);
   }
 
   #recovered(scope: ApiScope): void {
-    if (this.#troubleSince === undefined) return;
-    const ms = Date.now() - this.#troubleSince;
-    this.#troubleSince = undefined;
-    scope.notice?.(`API server ${this.#server} answering again after ${seconds(ms)}`);
+    const trouble = scope.notice && this.#trouble.get(scope.notice);
+    if (!scope.notice || !trouble) return;
+    this.#trouble.delete(scope.notice);
+    scope.notice(`API server ${this.#server} answering again after ${seconds(Date.now() - trouble.since)}`);
   }
 
   /**
@@ -293,8 +304,9 @@ export class ResilientHttp {
     const verdict = typeof status === 'number' ? judgeResponse(status, {}, undefined) : judgeError(error);
     if (!verdict.transient) return false;
     const wait = backoffMs(attempt);
-    this.#troubleSince ??= Date.now();
-    currentScope().notice?.(
+    const scope = currentScope();
+    this.#troubled(scope, Date.now());
+    scope.notice?.(
       `API server ${this.#server} ${verdict.why}: watch again in ${wait < 1000 ? `${wait}ms` : seconds(wait)}`,
     );
     await sleep(wait, undefined, { signal });

@@ -2,8 +2,8 @@
 // every event, so a wait ends within one event of the condition becoming true. Watches that end
 // (the server closes them, the client's inactivity timeout fires, the server restarts) resume from
 // the last resourceVersion seen; a 410 Gone re-lists. A watch that fails to connect waits as any
-// request would (resilience.ts: backoff, said in the step's progress), and a watch quiet for
-// SILENCE_NOTICE_MS sends one cheap request, so a server that stopped answering is said to be
+// request would (resilience.ts: backoff, said in the step's progress), and a watch quiet for half
+// of SILENCE_NOTICE_MS sends one cheap request, so a server that stopped answering is said to be
 // silent rather than waited on without a word.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { KubernetesObject } from '@kubernetes/client-node';
@@ -123,7 +123,7 @@ function watchOnce<R>(
     let heard = Date.now();
     let probing = false;
     const quiet = setInterval(() => {
-      if (probing || Date.now() - heard < SILENCE_NOTICE_MS) return;
+      if (probing || Date.now() - heard < SILENCE_NOTICE_MS / 2) return;
       probing = true;
       // Any answer will do; a silent server is said to be so by the request's own notices.
       cluster.core.getAPIResources().then(

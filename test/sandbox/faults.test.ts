@@ -162,10 +162,23 @@ describe('the apiserver failing in the middle of a drill', { timeout: 600_000 },
     );
   });
 
-  test('restarted during a wait: k8s.wait resumes its watch and sees the condition come true after', async () => {
-    const name = 'go-signal';
-    await admin.core.createNamespacedConfigMap({ namespace, body: { metadata: { name }, data: { go: 'no' } } });
-    const runbook = `apiVersion: drill/v1
+  // Each fault once in a wait and once in a traffic drain: what the journal then says of the server.
+  const faults = [
+    { name: 'restarted', path: '/apiserver/restart', says: /connection refused \(ECONNREFUSED\)/ },
+    { name: 'paused for 10 s', path: '/apiserver/pause?for=10s', says: /not answering for \d+s/ },
+    { name: 'answering 429 for 8 s', path: '/apiserver/answer?code=429&for=8s', says: /answered 429 TooManyRequests/ },
+    {
+      name: 'answering 503 for 8 s',
+      path: '/apiserver/answer?code=503&for=8s&retryAfter=1',
+      says: /answered 503 ServiceUnavailable/,
+    },
+  ];
+
+  for (const [index, f] of faults.entries()) {
+    test(`${f.name} during a wait: k8s.wait resumes and sees its condition come true after`, async () => {
+      const name = `go-signal-${index}`;
+      await admin.core.createNamespacedConfigMap({ namespace, body: { metadata: { name }, data: { go: 'no' } } });
+      const runbook = `apiVersion: drill/v1
 kind: Runbook
 metadata: { name: faults-wait }
 spec:
@@ -183,25 +196,26 @@ spec:
         value: 'yes'
         timeout: 2m
 `;
-    // The condition comes true only once the apiserver is back: the wait must have resumed to see it.
-    const go = async () => {
-      await admin.core.replaceNamespacedConfigMap({
-        namespace,
-        name,
-        body: { metadata: { name }, data: { go: 'yes' } },
-      });
-    };
-    const drill = await drillWithFault(runbook, [`namespace=${namespace}`], 'wait', 500, '/apiserver/restart', go);
-    assert.equal(drill.code, 0, drill.output);
-    const lines = progress(drill.events, 'wait');
-    assert.ok(
-      lines.some((l) => serverLine(/connection refused \(ECONNREFUSED\)/).test(l)),
-      lines.join('\n'),
-    );
-  });
+      // The condition comes true only after the fault: the wait must have lived through it to see it.
+      const go = async () => {
+        await sleep(6000);
+        await admin.core.replaceNamespacedConfigMap({
+          namespace,
+          name,
+          body: { metadata: { name }, data: { go: 'yes' } },
+        });
+      };
+      const drill = await drillWithFault(runbook, [`namespace=${namespace}`], 'wait', 500, f.path, go);
+      assert.equal(drill.code, 0, drill.output);
+      const lines = progress(drill.events, 'wait');
+      assert.ok(
+        lines.some((l) => serverLine(f.says).test(l)),
+        lines.join('\n'),
+      );
+    });
+  }
 
-  test('answering 503 at the start of a traffic drain: the drain succeeds and the traffic comes back', async () => {
-    const runbook = `apiVersion: drill/v1
+  const trafficRunbook = `apiVersion: drill/v1
 kind: Runbook
 metadata: { name: faults-traffic }
 spec:
@@ -227,22 +241,26 @@ spec:
       action: traffic.restore
       with: { restore: '\${{ steps.drain-traffic.outputs.restore }}' }
 `;
-    const before = await routeWeights();
-    const drill = await drillWithFault(
-      runbook,
-      [`prometheus=${ready.prometheusURL}`],
-      'drain-traffic',
-      0,
-      '/apiserver/answer?code=503&for=4s&retryAfter=1',
-    );
-    assert.equal(drill.code, 0, drill.output);
-    assert.deepEqual(await routeWeights(), before);
-    const lines = [...progress(drill.events, 'drain-traffic'), ...progress(drill.events, 'restore-traffic')];
-    assert.ok(
-      lines.some((l) => serverLine(/answered 503 ServiceUnavailable/).test(l)),
-      lines.join('\n'),
-    );
-  });
+
+  for (const f of faults) {
+    test(`${f.name} as a traffic drain starts: the drain succeeds and the traffic comes back`, async () => {
+      const before = await routeWeights();
+      const drill = await drillWithFault(
+        trafficRunbook,
+        [`prometheus=${ready.prometheusURL}`],
+        'drain-traffic',
+        0,
+        f.path,
+      );
+      assert.equal(drill.code, 0, drill.output);
+      assert.deepEqual(await routeWeights(), before);
+      const lines = [...progress(drill.events, 'drain-traffic'), ...progress(drill.events, 'restore-traffic')];
+      assert.ok(
+        lines.some((l) => serverLine(f.says).test(l)),
+        lines.join('\n'),
+      );
+    });
+  }
 });
 
 describe('when time runs out', () => {
