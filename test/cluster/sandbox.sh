@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# sandbox.sh up|down|build|bin|velero-bin|status|install-prometheus: the local Kubernetes sandbox
-# (see test/cluster/README.md).
+# sandbox.sh up|down|build|bin|velero-bin|status|install-prometheus|fault: the local Kubernetes
+# sandbox (see test/cluster/README.md).
 #
 # The binaries are built once per version of this folder's sources and go.sum, into a cache
 # outside the checkout, so fresh clones (and CI) on the same machine reuse them. The Gateway API
@@ -224,6 +224,20 @@ status() {
   fi
 }
 
+# fault restart | pause DURATION | answer CODE DURATION [RETRY_AFTER_SECONDS]: asks the running
+# sandbox for a fault (internal/faults; its endpoint is faultsURL in the ready file).
+fault() {
+  [ -f "$state/ready" ] || { echo "sandbox not running" >&2; return 1; }
+  local url
+  url=$(sed -n 's/^ *"faultsURL": "\(.*\)",\{0,1\}$/\1/p' "$state/ready")
+  case "${1:-}" in
+    restart) curl -fsS -X POST "$url/apiserver/restart" ;;
+    pause) curl -fsS -X POST "$url/apiserver/pause?for=${2:?pause DURATION}" ;;
+    answer) curl -fsS -X POST "$url/apiserver/answer?code=${2:?answer CODE DURATION}&for=${3:?answer CODE DURATION}&retryAfter=${4:-1}" ;;
+    *) echo "usage: $0 fault restart | pause DURATION | answer CODE DURATION [RETRY_AFTER_SECONDS]" >&2; return 2 ;;
+  esac
+}
+
 cmd=${1:-}
 shift || true
 case "$cmd" in
@@ -234,5 +248,6 @@ case "$cmd" in
   velero-bin) build_velero && velero_dir ;;
   status) status ;;
   install-prometheus) install_prometheus ;;
-  *) echo "usage: $0 up|down|build|bin|velero-bin|status|install-prometheus" >&2; exit 2 ;;
+  fault) fault "$@" ;;
+  *) echo "usage: $0 up|down|build|bin|velero-bin|status|install-prometheus|fault" >&2; exit 2 ;;
 esac
