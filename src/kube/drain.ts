@@ -298,14 +298,17 @@ async function waitUntilGone(
   }
 }
 
-/** Evicts one pod, retrying while a PodDisruptionBudget refuses (429); resolves once accepted. */
-async function evictPod(
+/** Asks for one pod's removal; `note` says where it stands, for the error a timeout ends with. */
+type RemovePod = (
   cluster: Cluster,
   pod: V1Pod,
   options: DrainOptions,
   signal: AbortSignal,
   note: (state: string) => void,
-): Promise<void> {
+) => Promise<void>;
+
+/** Evicts one pod, retrying while a PodDisruptionBudget refuses (429); resolves once accepted. */
+const evictPod: RemovePod = async (cluster, pod, options, signal, note) => {
   const name = pod.metadata?.name ?? '';
   const namespace = pod.metadata?.namespace ?? '';
   let lastCauses: string | undefined;
@@ -363,16 +366,10 @@ async function evictPod(
       await sleep(options.retryDelayMs ?? 1000, signal);
     }
   }
-}
+};
 
 /** kubectl --disable-eviction: a plain DELETE, which no PodDisruptionBudget can refuse. */
-async function deletePod(
-  cluster: Cluster,
-  pod: V1Pod,
-  options: DrainOptions,
-  signal: AbortSignal,
-  note: (state: string) => void,
-): Promise<void> {
+const deletePod: RemovePod = async (cluster, pod, options, signal, note) => {
   const name = pod.metadata?.name ?? '';
   const namespace = pod.metadata?.namespace ?? '';
   signal.throwIfAborted();
@@ -389,7 +386,7 @@ async function deletePod(
   }
   options.progress(`deleting ${namespace}/${name}`, { pod: `${namespace}/${name}`, node: pod.spec?.nodeName });
   note('deleted, not yet gone');
-}
+};
 
 async function isTerminating(cluster: Cluster, namespace: string, name: string): Promise<boolean> {
   try {
