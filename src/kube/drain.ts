@@ -1,13 +1,19 @@
 // Draining nodes with kubectl's semantics (k8s.io/kubectl/pkg/drain): cordon, list the node's pods,
-// sort them with kubectl's filters in kubectl's order, evict through the Eviction API retrying
-// while a PodDisruptionBudget blocks, and count a pod gone when it is 404 or its UID changed.
-// Unlike kubectl it drains several nodes at once: every node is cordoned and every node's pods
-// are vetted before the first eviction, so pods never land on a node about to be drained and a
-// node with undrainable pods stops the drain before it has touched anything.
-import type { V1Node, V1OwnerReference, V1Pod, V1PodDisruptionBudget } from '@kubernetes/client-node';
+// decide about each with kubectl's filters in kubectl's order (./drain-filters), evict through the
+// Eviction API retrying while a PodDisruptionBudget blocks (or delete, with disableEviction), and
+// count a pod gone when it is 404 or its UID changed. A timeout names the pods still awaited and
+// what holds each (the budget and its message, or a termination still running), as kubectl lists
+// its pending pods. Unlike kubectl it drains several nodes at once: every node is cordoned and
+// every node's pods are vetted before the first eviction, so pods never land on a node about to be
+// drained and a node with undrainable pods stops the drain before it has touched anything (kubectl
+// drains the other nodes and reports that one).
+import type { V1Node, V1Pod, V1PodDisruptionBudget } from '@kubernetes/client-node';
 import type { RecordChange } from './changes.ts';
 import type { Cluster } from './cluster.ts';
-import { apiErrorMessage, apiStatusCode, hasStatusCause } from './errors.ts';
+import { grouped, filterPods } from './drain-filters/index.ts';
+import { deletedLongAgo } from './drain-filters/skip-deleted.ts';
+import { controllerOf } from './drain-filters/filter.ts';
+import { apiErrorMessage, apiStatusCode, hasStatusCause, statusCauseMessages } from './errors.ts';
 import { nodeName, setUnschedulable } from './nodes.ts';
 import { selectorMatches } from './selectors.ts';
 import { watchUntil } from './watch.ts';
@@ -17,12 +23,16 @@ export interface DrainOptions {
   ignoreDaemonSets: boolean;
   /** Evict pods with emptyDir volumes (kubectl --delete-emptydir-data). */
   deleteEmptyDirData: boolean;
-  /** Evict pods no controller manages (kubectl --force). */
+  /** Evict pods no controller manages, and pods whose DaemonSet is gone (kubectl --force). */
   force: boolean;
   /** Only pods matching this label selector (kubectl --pod-selector). */
   podSelector?: string;
   /** Overrides each pod's terminationGracePeriodSeconds (kubectl --grace-period). */
   gracePeriodSeconds?: number;
+  /** Delete pods instead of evicting them, bypassing PodDisruptionBudgets (kubectl --disable-eviction). */
+  disableEviction: boolean;
+  /** Neither evict nor wait for pods deleted more than this many seconds ago; 0 never (kubectl --skip-wait-for-delete-timeout). */
+  skipWaitForDeleteTimeoutSeconds: number;
   /** How many nodes are drained at once. */
   parallelism: number;
   /** Give up on a node after this long (kubectl --timeout). */
@@ -46,83 +56,46 @@ export interface DrainResult {
 /** What a drain does with each pod of a node, and why some pods stop it. */
 export interface PodPlan {
   evict: V1Pod[];
-  /** Already being deleted: nothing to evict, but the drain waits for them. */
+  /**
+   * Already being deleted, and let through by the filters: evicted again as kubectl does (which
+   * changes nothing but a longer grace period) and waited for.
+   */
   terminating: V1Pod[];
-  /** Left in place: DaemonSet and mirror pods. */
+  /** Left in place without an error: DaemonSet pods ignored, mirror pods, pods deleted long ago. */
   ignored: V1Pod[];
+  /** kubectl's warnings, "message: ns/a, ns/b". */
   warnings: string[];
-  /** Reasons the node cannot be drained with these options; nothing is evicted if any. */
+  /** Reasons the node cannot be drained with these options, "cannot delete ...: ns/a"; nothing is evicted if any. */
   errors: string[];
 }
 
-const MIRROR_ANNOTATION = 'kubernetes.io/config.mirror';
+export type PodFilterOptions = Pick<DrainOptions, 'ignoreDaemonSets' | 'deleteEmptyDirData' | 'force'> &
+  Partial<Pick<DrainOptions, 'skipWaitForDeleteTimeoutSeconds'>>;
 
 /**
- * kubectl's filters in kubectl's order: already deleted, DaemonSet, mirror, local storage,
- * unreplicated. `daemonSetExists` answers whether a pod's DaemonSet still exists: an orphaned
- * DaemonSet pod is deleted only with force.
+ * kubectl's filters (./drain-filters) over one node's pods. `daemonSetExists` answers whether a
+ * pod's DaemonSet still exists; `now` is the clock a deletion's age is measured against.
  */
 export function planPods(
   pods: readonly V1Pod[],
-  options: Pick<DrainOptions, 'ignoreDaemonSets' | 'deleteEmptyDirData' | 'force'>,
+  options: PodFilterOptions,
   daemonSetExists: (namespace: string, name: string) => boolean,
+  now = Date.now(),
 ): PodPlan {
-  const plan: PodPlan = { evict: [], terminating: [], ignored: [], warnings: [], errors: [] };
-  const fatal = new Map<string, string[]>();
-  const warn = new Map<string, string[]>();
-  const add = (map: Map<string, string[]>, message: string, pod: V1Pod): void => {
-    map.set(message, [...(map.get(message) ?? []), podKey(pod)]);
+  const list = filterPods(pods, {
+    ...options,
+    skipWaitForDeleteTimeoutSeconds: options.skipWaitForDeleteTimeoutSeconds ?? 0,
+    daemonSetExists,
+    now,
+  });
+  const deleted = list.filter((p) => p.status.delete).map((p) => p.pod);
+  return {
+    evict: deleted.filter((pod) => !pod.metadata?.deletionTimestamp),
+    terminating: deleted.filter((pod) => pod.metadata?.deletionTimestamp),
+    ignored: list.filter((p) => !p.status.delete && p.status.reason !== 'error').map((p) => p.pod),
+    warnings: grouped(list, 'warning'),
+    errors: grouped(list, 'error'),
   };
-  for (const pod of pods) {
-    if (pod.metadata?.deletionTimestamp) {
-      plan.terminating.push(pod);
-      continue;
-    }
-    const controller = controllerOf(pod);
-    if (controller?.kind === 'DaemonSet') {
-      if (!daemonSetExists(pod.metadata?.namespace ?? '', controller.name)) {
-        if (!options.force) {
-          add(fatal, 'cannot delete orphaned DaemonSet Pods (their DaemonSet is gone; use force to override)', pod);
-          continue;
-        }
-        add(warn, 'deleting orphaned DaemonSet Pods', pod);
-      } else if (options.ignoreDaemonSets) {
-        add(warn, 'ignoring DaemonSet-managed Pods', pod);
-        plan.ignored.push(pod);
-        continue;
-      } else {
-        add(fatal, 'cannot delete DaemonSet-managed Pods (set ignoreDaemonSets: true to ignore)', pod);
-        continue;
-      }
-    }
-    if (pod.metadata?.annotations?.[MIRROR_ANNOTATION] !== undefined) {
-      plan.ignored.push(pod);
-      continue;
-    }
-    const finished = pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
-    if (!finished && pod.spec?.volumes?.some((v) => v.emptyDir)) {
-      if (!options.deleteEmptyDirData) {
-        add(fatal, 'cannot delete Pods with local storage (set deleteEmptyDirData: true to override)', pod);
-        continue;
-      }
-      add(warn, 'deleting Pods with local storage', pod);
-    }
-    if (!finished && !controller) {
-      if (!options.force) {
-        add(fatal, 'cannot delete Pods that declare no controller (set force: true to override)', pod);
-        continue;
-      }
-      add(warn, 'deleting Pods that declare no controller', pod);
-    }
-    plan.evict.push(pod);
-  }
-  plan.errors = [...fatal].map(([message, keys]) => `${message}: ${keys.join(', ')}`);
-  plan.warnings = [...warn].map(([message, keys]) => `${message}: ${keys.join(', ')}`);
-  return plan;
-}
-
-export function controllerOf(pod: V1Pod): V1OwnerReference | undefined {
-  return pod.metadata?.ownerReferences?.find((o) => o.controller);
 }
 
 export function podKey(pod: V1Pod): string {
@@ -133,7 +106,7 @@ export function podKey(pod: V1Pod): string {
 export async function planNodes(
   cluster: Cluster,
   nodes: readonly V1Node[],
-  options: Pick<DrainOptions, 'ignoreDaemonSets' | 'deleteEmptyDirData' | 'force' | 'podSelector'>,
+  options: PodFilterOptions & Pick<DrainOptions, 'podSelector'>,
 ): Promise<Map<string, PodPlan>> {
   const daemonSets = new Set(
     (await cluster.apps.listDaemonSetForAllNamespaces()).items.map(
@@ -186,7 +159,7 @@ export async function drainNodes(
       const started = performance.now();
       await drainNode(cluster, node, plan, options);
       result.perNodeMs[node] = Math.round(performance.now() - started);
-      result.evictedPods.push(...plan.evict.map(podKey));
+      result.evictedPods.push(...[...plan.evict, ...plan.terminating].map(podKey));
       options.progress(`drained ${node} in ${result.perNodeMs[node]} ms`, {
         node,
         ms: result.perNodeMs[node],
@@ -204,53 +177,141 @@ export async function drainNodes(
   return result;
 }
 
+/** A pod the drain still waits for, and where it stands, for the error a timeout ends with. */
+interface Pending {
+  key: string;
+  state: string;
+}
+
 async function drainNode(cluster: Cluster, node: string, plan: PodPlan, options: DrainOptions): Promise<void> {
+  const pods = [...plan.evict, ...plan.terminating];
+  const verb = options.disableEviction ? 'delete' : 'evict';
+  const pending = new Map<string | undefined, Pending>(
+    pods.map((pod) => [
+      pod.metadata?.uid,
+      { key: podKey(pod), state: pod.metadata?.deletionTimestamp ? 'already being deleted' : `not yet ${verb}ed` },
+    ]),
+  );
   const controller = new AbortController();
   const abort = (): void => controller.abort(options.signal.reason);
   options.signal.addEventListener('abort', abort, { once: true });
   const timer =
     options.nodeTimeoutMs === undefined
       ? undefined
-      : setTimeout(
-          () => controller.abort(new Error(`draining ${node} timed out after ${options.nodeTimeoutMs} ms`)),
-          options.nodeTimeoutMs,
-        );
+      : setTimeout(() => controller.abort(timedOut(node, options.nodeTimeoutMs ?? 0, pending)), options.nodeTimeoutMs);
   try {
-    if (plan.evict.length > 0) {
-      options.record({
-        type: 'irreversible',
-        what: `evict ${plan.evict.length} pods from node ${node}: ${plan.evict.map(podKey).join(', ')}`,
-        objects: plan.evict.map((pod) => ({
-          apiVersion: 'v1',
-          kind: 'Pod',
-          namespace: pod.metadata?.namespace,
-          name: pod.metadata?.name ?? '',
-          uid: pod.metadata?.uid,
-        })),
-      });
-    }
-    await Promise.all(plan.evict.map((pod) => evictPod(cluster, pod, options, controller.signal)));
-    const waitingFor = new Set([...plan.evict, ...plan.terminating].map((p) => p.metadata?.uid));
-    await watchUntil<V1Pod, true>(
-      cluster,
-      { apiVersion: 'v1', kind: 'Pod', fieldSelector: `spec.nodeName=${node}` },
-      (pods) => (pods.some((p) => waitingFor.has(p.metadata?.uid)) ? undefined : true),
-      controller.signal,
-    );
+    if (pods.length === 0) return;
+    options.record({
+      type: 'irreversible',
+      what: `${verb} ${pods.length} pods from node ${node}: ${pods.map(podKey).join(', ')}`,
+      objects: pods.map((pod) => ({
+        apiVersion: 'v1',
+        kind: 'Pod',
+        namespace: pod.metadata?.namespace,
+        name: pod.metadata?.name ?? '',
+        uid: pod.metadata?.uid,
+      })),
+    });
+    const remove = options.disableEviction ? deletePod : evictPod;
+    await Promise.all([
+      ...pods.map((pod) =>
+        remove(cluster, pod, options, controller.signal, (state) => {
+          const entry = pending.get(pod.metadata?.uid);
+          if (entry) entry.state = state;
+        }),
+      ),
+      waitUntilGone(cluster, node, pending, options, controller.signal),
+    ]);
   } catch (error) {
     if (controller.signal.aborted) throw toError(controller.signal.reason);
     throw error;
   } finally {
     clearTimeout(timer);
     options.signal.removeEventListener('abort', abort);
+    // Stops the wait for the pods when an eviction failed.
+    controller.abort();
   }
 }
 
+/** kubectl lists the pods still pending when a drain fails; so does this error, with why each is. */
+function timedOut(node: string, ms: number, pending: ReadonlyMap<unknown, Pending>): Error {
+  const pods = [...pending.values()].map((p) => `${p.key} (${p.state})`);
+  return new Error(
+    `draining ${node} timed out after ${ms} ms, still waiting for ${pods.length} pods: ${pods.join(', ')}`,
+  );
+}
+
+/**
+ * Resolves once every pending pod is gone from the node (404, or a new UID under its name), or has
+ * been being deleted longer than skipWaitForDeleteTimeout, as kubectl's waitForDelete. A deletion
+ * crossing that age changes nothing the watch sees, so a timer then wakes it to look again.
+ */
+async function waitUntilGone(
+  cluster: Cluster,
+  node: string,
+  pending: Map<string | undefined, Pending>,
+  options: DrainOptions,
+  signal: AbortSignal,
+): Promise<void> {
+  const skipAfter = options.skipWaitForDeleteTimeoutSeconds;
+  for (;;) {
+    const wake = new AbortController();
+    let wakeAt = Number.POSITIVE_INFINITY;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const decide = (pods: readonly V1Pod[]): true | undefined => {
+      const present = new Map(pods.map((p) => [p.metadata?.uid, p]));
+      const now = Date.now();
+      for (const [uid, entry] of pending) {
+        const pod = present.get(uid);
+        const deleted = pod?.metadata?.deletionTimestamp;
+        if (pod && deleted && skipAfter > 0) {
+          if (deletedLongAgo(pod, skipAfter, now)) {
+            options.progress(
+              `pod "${pod.metadata?.name}" has DeletionTimestamp older than ${skipAfter} seconds, skipping`,
+              {
+                pod: entry.key,
+              },
+            );
+            pending.delete(uid);
+          } else if (new Date(deleted).getTime() + (skipAfter + 1) * 1000 < wakeAt) {
+            wakeAt = new Date(deleted).getTime() + (skipAfter + 1) * 1000;
+            clearTimeout(timer);
+            timer = setTimeout(() => wake.abort(), wakeAt - now);
+          }
+        } else if (!pod) pending.delete(uid);
+      }
+      return pending.size === 0 ? true : undefined;
+    };
+    try {
+      await watchUntil<V1Pod, true>(
+        cluster,
+        { apiVersion: 'v1', kind: 'Pod', fieldSelector: `spec.nodeName=${node}` },
+        decide,
+        AbortSignal.any([signal, wake.signal]),
+      );
+      return;
+    } catch (error) {
+      if (signal.aborted || !wake.signal.aborted) throw error;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+/** Asks for one pod's removal; `note` says where it stands, for the error a timeout ends with. */
+type RemovePod = (
+  cluster: Cluster,
+  pod: V1Pod,
+  options: DrainOptions,
+  signal: AbortSignal,
+  note: (state: string) => void,
+) => Promise<void>;
+
 /** Evicts one pod, retrying while a PodDisruptionBudget refuses (429); resolves once accepted. */
-async function evictPod(cluster: Cluster, pod: V1Pod, options: DrainOptions, signal: AbortSignal): Promise<void> {
+const evictPod: RemovePod = async (cluster, pod, options, signal, note) => {
   const name = pod.metadata?.name ?? '';
   const namespace = pod.metadata?.namespace ?? '';
-  let lastBlock = '';
+  let lastCauses: string | undefined;
   for (let attempt = 1; ; attempt++) {
     signal.throwIfAborted();
     try {
@@ -273,6 +334,7 @@ async function evictPod(cluster: Cluster, pod: V1Pod, options: DrainOptions, sig
         node: pod.spec?.nodeName,
         attempt,
       });
+      note('evicted, not yet gone');
       return;
     } catch (error) {
       const code = apiStatusCode(error);
@@ -280,26 +342,51 @@ async function evictPod(cluster: Cluster, pod: V1Pod, options: DrainOptions, sig
       if (code === 403 && hasStatusCause(error, 'NamespaceTerminating')) {
         // No eviction can be created in a namespace being deleted, and none is needed: the
         // namespace controller deletes the pod. As kubectl does, wait for it to be marked deleted.
+        note('its namespace is being deleted, not yet gone');
         if (await isTerminating(cluster, namespace, name)) return;
         await sleep(options.retryDelayMs ?? 1000, signal);
         continue;
       }
       if (code !== 429) throw new Error(`evicting ${namespace}/${name}: ${apiErrorMessage(error)}`, { cause: error });
-      const budgets = await cluster.policy.listNamespacedPodDisruptionBudget({ namespace });
-      const blockers = budgetsFor(pod, budgets.items);
-      const block = `${apiErrorMessage(error)} (PodDisruptionBudget ${blockers.join(', ') || 'unknown'})`;
-      if (block !== lastBlock) {
-        options.progress(`${namespace}/${name} blocked: ${block}; retrying`, {
+      // The budget's own words ("The disruption budget web needs 2 healthy pods and has 2
+      // currently"); its name, for the data, from the budgets whose selector matches the pod.
+      const causes = statusCauseMessages(error, 'DisruptionBudget').join('; ');
+      if (causes !== lastCauses) {
+        const budgets = await cluster.policy.listNamespacedPodDisruptionBudget({ namespace });
+        const blockers = budgetsFor(pod, budgets.items);
+        lastCauses = causes;
+        const state = `${apiErrorMessage(error)} (429, PodDisruptionBudget ${blockers.join(', ') || 'unknown'}${causes ? `: ${causes}` : ''})`;
+        note(state);
+        options.progress(`${namespace}/${name} blocked: ${state}; retrying`, {
           pod: `${namespace}/${name}`,
           pdb: blockers,
           attempt,
         });
-        lastBlock = block;
       }
       await sleep(options.retryDelayMs ?? 1000, signal);
     }
   }
-}
+};
+
+/** kubectl --disable-eviction: a plain DELETE, which no PodDisruptionBudget can refuse. */
+const deletePod: RemovePod = async (cluster, pod, options, signal, note) => {
+  const name = pod.metadata?.name ?? '';
+  const namespace = pod.metadata?.namespace ?? '';
+  signal.throwIfAborted();
+  try {
+    await cluster.core.deleteNamespacedPod({
+      name,
+      namespace,
+      body: { gracePeriodSeconds: options.gracePeriodSeconds, preconditions: { uid: pod.metadata?.uid } },
+    });
+  } catch (error) {
+    const code = apiStatusCode(error);
+    if (code === 404 || code === 409) return;
+    throw new Error(`deleting ${namespace}/${name}: ${apiErrorMessage(error)}`, { cause: error });
+  }
+  options.progress(`deleting ${namespace}/${name}`, { pod: `${namespace}/${name}`, node: pod.spec?.nodeName });
+  note('deleted, not yet gone');
+};
 
 async function isTerminating(cluster: Cluster, namespace: string, name: string): Promise<boolean> {
   try {

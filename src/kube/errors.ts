@@ -28,6 +28,14 @@ export function hasStatusCause(error: unknown, type: string): boolean {
   return status?.details?.causes?.some((cause) => cause.reason === type) ?? false;
 }
 
+/** The messages of an API error's Status causes of this type (e.g. DisruptionBudget: which budget, and why). */
+export function statusCauseMessages(error: unknown, type: string): string[] {
+  const status = statusOf(error) as { details?: { causes?: { reason?: string; message?: string }[] } } | undefined;
+  return (status?.details?.causes ?? []).flatMap((cause) =>
+    cause.reason === type && cause.message ? [cause.message] : [],
+  );
+}
+
 function statusOf(error: unknown): unknown {
   const body = (error as { body?: unknown } | null)?.body;
   return typeof body === 'string' ? parseJsonOrUndefined(body) : body;

@@ -25,14 +25,27 @@ export default defineAction({
       force: Type.Optional(
         Type.Boolean({
           default: false,
-          description: 'Also evict pods that no controller manages; they are not recreated.',
+          description:
+            'Also evict pods that no controller manages (they are not recreated) and pods whose DaemonSet is gone.',
+        }),
+      ),
+      disableEviction: Type.Optional(
+        Type.Boolean({
+          default: false,
+          description: 'Delete pods instead of evicting them: PodDisruptionBudgets are not consulted.',
+        }),
+      ),
+      skipWaitForDeleteTimeout: Type.Optional(
+        Duration({
+          description:
+            'Leave alone the pods whose deletion began longer ago than this (whole seconds), instead of waiting for them; unset, every pod being deleted is waited for.',
         }),
       ),
       podSelector: Type.Optional(LabelSelector('Evict only the pods matching this label selector.')),
       gracePeriod: Type.Optional(
         Duration({
           allowZero: true,
-          description: "Termination grace period for evicted pods; defaults to each pod's own.",
+          description: "Termination grace period for evicted pods (0s: at once); defaults to each pod's own.",
         }),
       ),
       timeout: Type.Optional(
@@ -58,14 +71,17 @@ export default defineAction({
     const ignored = [...plans.values()].reduce((n, p) => n + p.ignored.length, 0);
     const budgets = (await cluster.policy.listPodDisruptionBudgetForAllNamespaces()).items;
     const blocking = budgets.filter(
-      (b) => b.status?.disruptionsAllowed === 0 && evict.some((pod) => budgetsFor(pod, [b]).length > 0),
+      (b) =>
+        !input.disableEviction &&
+        b.status?.disruptionsAllowed === 0 &&
+        evict.some((pod) => budgetsFor(pod, [b]).length > 0),
     );
     return {
       summary: `drain ${nodes.length} nodes (${describeNodes(nodes)}): evict ${evict.length} pods, leave ${ignored}`,
-      details: [...plans].map(
-        ([node, p]) =>
-          `${node}: evict ${p.evict.length}, ignore ${p.ignored.length}, already terminating ${p.terminating.length}`,
-      ),
+      details: [...plans].flatMap(([node, p]) => [
+        `${node}: evict ${p.evict.length}, ignore ${p.ignored.length}, already terminating ${p.terminating.length}`,
+        ...p.warnings.map((w) => `${node}: ${w}`),
+      ]),
       warnings: [
         ...[...plans].flatMap(([node, p]) => p.errors.map((e) => `${node}: ${e}`)),
         ...blocking.map(
@@ -80,7 +96,9 @@ export default defineAction({
     patchNodes,
     { verb: 'list', group: '', resource: 'pods' },
     { verb: 'watch', group: '', resource: 'pods' },
-    { verb: 'create', group: '', resource: 'pods', subresource: 'eviction' },
+    input.disableEviction
+      ? { verb: 'delete', group: '', resource: 'pods' }
+      : { verb: 'create', group: '', resource: 'pods', subresource: 'eviction' },
     { verb: 'list', group: 'apps', resource: 'daemonsets' },
     { verb: 'list', group: 'policy', resource: 'poddisruptionbudgets' },
     ...(input.waitForReplacements
@@ -100,6 +118,7 @@ export default defineAction({
       gracePeriodSeconds:
         input.gracePeriod === undefined ? undefined : Math.round(durationMs(input.gracePeriod) / 1000),
       nodeTimeoutMs: input.timeout === undefined ? undefined : durationMs(input.timeout),
+      disableEviction: input.disableEviction ?? false,
       parallelism: input.parallelism ?? 1,
       waitForReplacements: input.waitForReplacements ?? false,
       signal: context.signal,
@@ -123,11 +142,17 @@ function podFilters(input: {
   deleteEmptyDirData?: boolean;
   force?: boolean;
   podSelector?: string;
-}): Pick<DrainOptions, 'ignoreDaemonSets' | 'deleteEmptyDirData' | 'force' | 'podSelector'> {
+  skipWaitForDeleteTimeout?: string;
+}): Pick<
+  DrainOptions,
+  'ignoreDaemonSets' | 'deleteEmptyDirData' | 'force' | 'podSelector' | 'skipWaitForDeleteTimeoutSeconds'
+> {
   return {
     ignoreDaemonSets: input.ignoreDaemonSets ?? true,
     deleteEmptyDirData: input.deleteEmptyDirData ?? false,
     force: input.force ?? false,
     podSelector: input.podSelector,
+    skipWaitForDeleteTimeoutSeconds:
+      input.skipWaitForDeleteTimeout === undefined ? 0 : Math.floor(durationMs(input.skipWaitForDeleteTimeout) / 1000),
   };
 }

@@ -35,6 +35,8 @@ export async function drainRegionNodes(cluster: Cluster, options: NodesDrainOpti
     force: options.force,
     podSelector: options.podSelector,
     gracePeriodSeconds: options.gracePeriodSeconds,
+    disableEviction: false,
+    skipWaitForDeleteTimeoutSeconds: 0,
     parallelism: options.parallelism,
     waitForReplacements: false,
     signal: options.signal,
