@@ -3,7 +3,6 @@
  * reported at once, sorted by position, each at the exact key or value it is about.
  */
 import { readFile } from 'node:fs/promises';
-import Compile from 'typebox/compile';
 import { runbookJsonSchema } from './json-schema.ts';
 import type { JsonSchema } from './json-schema-types.ts';
 import { parseRunbookYaml } from './parse.ts';
@@ -11,6 +10,7 @@ import type { SourcePositions } from './positions.ts';
 import { formatProblem, type Problem, type SourcePosition, sortProblems } from './problem.ts';
 import type { Runbook } from './schema.ts';
 import { SchemaChecker } from './schema-check.ts';
+import { schemaErrors } from './schema-errors.ts';
 import { checkSemantics, paramValues } from './semantic.ts';
 import { didYouMean } from './suggest.ts';
 import { runbookVocabulary } from './vocabulary.ts';
@@ -27,7 +27,6 @@ export type ValidationResult =
   | { valid: false; file: string; problems: Problem[] };
 
 let schemaDocument: JsonSchema | undefined;
-let compiledSchema: ReturnType<typeof Compile> | undefined;
 
 /** Validates runbook source text; `file` is only used to label problems. */
 export function validateRunbook(source: string, file: string, options: ValidateOptions = {}): ValidationResult {
@@ -54,8 +53,7 @@ export function validateRunbook(source: string, file: string, options: ValidateO
 
   // The walker above explains problems; TypeBox's validator has the last word on what is valid.
   if (problems.length === 0) {
-    compiledSchema ??= Compile(schemaDocument);
-    for (const error of compiledSchema.Errors(runbook)) {
+    for (const error of schemaErrors(schemaDocument, runbook)) {
       const path = error.instancePath.split('/').slice(1).map(decodePointerSegment);
       problems.push(problemAt(positions.ofValue(path), `${error.instancePath}: ${error.message}`));
     }
