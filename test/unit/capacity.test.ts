@@ -60,7 +60,7 @@ describe('capacityOf', () => {
   });
 
   it('names what does not fit, with headroom kept back', () => {
-    const pods = [pod('a-1', '1600m', '1Gi')];
+    const pods = [pod('a-1', '2100m', '1Gi')];
     assert.deepEqual(capacityOf(nodes, pods, new Set(['a-1']), 0).short, ['cpu']);
     assert.deepEqual(capacityOf(nodes, [pod('a-1', '1100m', '1Gi')], new Set(['a-1']), 0.5).short, ['cpu']);
     assert.deepEqual(capacityOf(nodes, [pod('a-1', '1100m', '1Gi')], new Set(['a-1']), 0.4).short, []);
