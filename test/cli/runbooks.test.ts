@@ -74,7 +74,7 @@ describe('runbooks/', () => {
       ],
     );
     const span = report.spans?.find((s) => s.name === 'time-to-rollback');
-    assert.ok(span && span.ms > 0 && span.metTarget, JSON.stringify(report.spans));
+    assert.ok((span?.ms ?? 0) > 0 && span?.metTarget, JSON.stringify(report.spans));
     assert.match(run.stdout, /time-to-rollback \(rollback \.\. verify\)/);
 
     // Leave the sandbox as found: the run's own journal puts the bad release back.
