@@ -19,7 +19,9 @@ export async function versionReport(pluginVersion: string, options?: ConnectionO
     const { clusterVersion } = await import('../kube/version.ts');
     report.cluster = await clusterVersion(options);
   } catch (error) {
-    report.cluster = { error: describeError(error) };
+    // fetch says only "fetch failed"; what failed (ECONNREFUSED, a certificate) is its cause.
+    const cause = error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : '';
+    report.cluster = { error: `${describeError(error)}${cause}` };
   }
   return report;
 }

@@ -26,6 +26,7 @@ const manifest: Manifest = {
       },
     },
     rollback: { summary: 'Roll back a run.', flags: { 'journal-dir': option('journal-dir') } },
+    report: { summary: 'Report a run.', flags: { 'journal-dir': option('journal-dir') } },
     explain: { summary: 'Describe an action.', flags: {} },
     init: { summary: 'Write a starter runbook.', flags: { template: option('template', { options: ['a', 'b'] }) } },
   },
@@ -66,7 +67,7 @@ describe('kubectl_complete-drill', () => {
   it('completes commands, then flags of the command', async () => {
     const cwd = workspace();
     assert.deepEqual(await answer(cwd, ['r']), {
-      candidates: ['run\tRun a runbook.', 'rollback\tRoll back a run.'],
+      candidates: ['run\tRun a runbook.', 'rollback\tRoll back a run.', 'report\tReport a run.'],
       directive: Directive.noFileComp,
     });
     const flags = await answer(cwd, ['run', 'x.yaml', '--e']);
