@@ -8,6 +8,7 @@ import k8sApply from './k8s/apply.ts';
 import k8sDelete from './k8s/delete.ts';
 import k8sPatch from './k8s/patch.ts';
 import k8sWait from './k8s/wait.ts';
+import nodesCapacity from './nodes/capacity.ts';
 import nodesCordon from './nodes/cordon.ts';
 import nodesDrain from './nodes/drain.ts';
 import nodesUncordon from './nodes/uncordon.ts';
@@ -25,6 +26,7 @@ export const actions: readonly ActionSpec[] = [
   nodesCordon,
   nodesUncordon,
   nodesDrain,
+  nodesCapacity,
   rolloutUndo,
   rolloutStatus,
   rolloutRestart,

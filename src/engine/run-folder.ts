@@ -5,7 +5,7 @@
 // A run killed while writing an event leaves a last line cut short; it is reported and left out,
 // since every event before it was flushed whole. A bad line anywhere else is a damaged journal.
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { Report } from '../report/model.ts';
 import type { Runbook } from '../runbook/schema.ts';
@@ -14,8 +14,10 @@ import { templateReferences } from '../runbook/template.ts';
 import type { RunEvent, RunStarted, UndoRecorded } from './events.ts';
 import type { PriorRun, RecordedChange } from './runner.ts';
 import { ExitCode, RunRefused } from './session.ts';
+import { JOURNAL_FILE, listRuns } from './journal-dir.ts';
 
-export const JOURNAL_FILE = 'journal.jsonl';
+export { JOURNAL_FILE, listRuns };
+
 export const RUNBOOK_COPY = 'runbook.yaml';
 export const REPORT_FILE = 'report.json';
 
@@ -46,16 +48,6 @@ export function findRunDir(idOrDir: string, journalDir: string): string {
     `no run "${idOrDir}" in ${journalDir}` +
       (recent.length > 0 ? ` (latest: ${recent.join(', ')})` : ' (it holds no runs)'),
   );
-}
-
-/** Run ids in a journal dir, oldest first (ids begin with the runbook's name, so by folder time). */
-export function listRuns(journalDir: string): string[] {
-  if (!existsSync(journalDir)) return [];
-  return readdirSync(journalDir)
-    .filter((name) => existsSync(join(journalDir, name, JOURNAL_FILE)))
-    .map((name) => ({ name, time: statSync(join(journalDir, name)).mtimeMs }))
-    .sort((a, b) => a.time - b.time)
-    .map(({ name }) => name);
 }
 
 export interface JournalRead {

@@ -5,7 +5,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { findAction } from '../actions/registry.ts';
 import { type Cluster, Clusters, type ConnectionOptions } from '../kube/cluster.ts';
@@ -21,6 +20,7 @@ import { checkInputs, checkPermissions, describeMissing } from './preflight.ts';
 import { maskedProblems, type Redactor, runbookRedactor } from './redact.ts';
 import type { Interrupts } from './interrupts.ts';
 import { keepRunbook, writeReport } from './run-folder.ts';
+import { defaultJournalDir } from './journal-dir.ts';
 import type { RollbackPolicy } from './rollback-policy.ts';
 import { LockRefused, RunLock, type TakeLockOptions } from './run-lock.ts';
 import { runRunbook, undoOnCluster } from './runner.ts';
@@ -77,9 +77,7 @@ export interface DrillResult {
   exitCode: number;
 }
 
-export function defaultJournalDir(env: NodeJS.ProcessEnv = process.env): string {
-  return join(env.KUBECTL_DRILL_HOME ?? join(homedir(), '.kube', 'drill'), 'runs');
-}
+export { defaultJournalDir };
 
 /**
  * Validates the runbook with every param given a value; refuses with every problem at once (a

@@ -18,7 +18,10 @@ const backupInput = Type.Object(
     snapshotVolumes: Type.Optional(Type.Boolean({ description: 'Snapshot persistent volumes too.' })),
     timeout: WaitTimeout('the Backup to finish'),
   },
-  { additionalProperties: false },
+  {
+    additionalProperties: false,
+    examples: [{ includedNamespaces: ['shop'], ttl: '72h' }],
+  },
 );
 
 export default defineAction({

@@ -38,7 +38,16 @@ export default defineAction({
         }),
       ),
     },
-    { additionalProperties: false },
+    {
+      additionalProperties: false,
+      examples: [
+        {
+          command: 'curl -fsS "$STATUS_URL"',
+          env: { STATUS_URL: 'https://status.example.com/health' },
+          timeout: '30s',
+        },
+      ],
+    },
   ),
   outputs: { exitCode: 'Exit code of the command.', stdout: 'Standard output of the command.' },
   secretInputs: ['env'],

@@ -28,7 +28,15 @@ export default defineAction({
         }),
       ),
     },
-    { additionalProperties: false },
+    {
+      additionalProperties: false,
+      examples: [
+        {
+          instructions: 'Open the load balancer console and set the region weight to 0.',
+          confirm: 'Is the weight 0?',
+        },
+      ],
+    },
   ),
   outputs: { answer: "The operator's answer." },
   plan: (input) =>

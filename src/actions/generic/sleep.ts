@@ -8,7 +8,13 @@ export default defineAction({
   name: 'sleep',
   summary: 'Wait for a fixed time, for example to let caches expire.',
   mutating: false,
-  input: Type.Object({ duration: Duration({ description: 'How long to wait.' }) }, { additionalProperties: false }),
+  input: Type.Object(
+    { duration: Duration({ description: 'How long to wait.' }) },
+    {
+      additionalProperties: false,
+      examples: [{ duration: '30s' }],
+    },
+  ),
   outputs: {},
   plan: (input) => Promise.resolve({ summary: `wait ${input.duration}` }),
   execute: async (input, context) => {

@@ -42,7 +42,10 @@ const checkInput = Type.Object(
       Type.Integer({ minimum: 0, default: 0, description: 'How many times to retry a failed check.' }),
     ),
   },
-  { additionalProperties: false },
+  {
+    additionalProperties: false,
+    examples: [{ url: 'https://shop.example.com/healthz', expectStatus: 200, retries: 5 }],
+  },
 );
 
 type CheckInput = Static<typeof checkInput>;

@@ -35,7 +35,21 @@ const applyInput = Type.Object(
     ),
     timeout: WaitTimeout('the applied objects'),
   },
-  { additionalProperties: false, ...exactlyOneOf('manifest', 'file') },
+  {
+    additionalProperties: false,
+    ...exactlyOneOf('manifest', 'file'),
+    examples: [
+      {
+        manifest: [
+          'apiVersion: v1',
+          'kind: ConfigMap',
+          'metadata: { name: maintenance }',
+          'data: { message: "Back soon" }',
+        ].join('\n'),
+        namespace: 'shop',
+      },
+    ],
+  },
 );
 
 export default defineAction({

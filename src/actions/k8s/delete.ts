@@ -30,7 +30,10 @@ export default defineAction({
       ),
       timeout: WaitTimeout('the deletion'),
     },
-    { additionalProperties: false },
+    {
+      additionalProperties: false,
+      examples: [{ apiVersion: 'v1', kind: 'ConfigMap', name: 'feature-flags', namespace: 'shop', wait: true }],
+    },
   ),
   outputs: {},
   plan: async (input, context) => {

@@ -37,6 +37,16 @@ const patchInput = Type.Object(
     // A JSON patch is a list of operations; a mapping is only meaningful for merge patches.
     if: { properties: { type: { const: 'json' } }, required: ['type'] },
     then: { properties: { patch: { anyOf: [{ type: 'array' }, { type: 'string' }] } } },
+    examples: [
+      {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        name: 'feature-flags',
+        namespace: 'shop',
+        type: 'merge',
+        patch: { data: { checkout: 'off' } },
+      },
+    ],
   },
 );
 

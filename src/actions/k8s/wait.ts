@@ -43,6 +43,9 @@ const waitInput = Type.Object(
     additionalProperties: false,
     allOf: [exactlyOneOf('name', 'selector'), exactlyOneOf('condition', 'jsonpath', 'deleted')],
     dependentRequired: { jsonpath: ['value'], value: ['jsonpath'] },
+    examples: [
+      { apiVersion: 'apps/v1', kind: 'Deployment', name: 'frontend', namespace: 'shop', condition: 'Available' },
+    ],
   },
 );
 

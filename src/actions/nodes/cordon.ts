@@ -7,7 +7,11 @@ export default defineAction({
   name: 'nodes.cordon',
   summary: 'Mark nodes unschedulable so that no new pods land on them.',
   mutating: true,
-  input: Type.Object(nodeSetInputs, { additionalProperties: false, ...exactlyOneOf('selector', 'nodes') }),
+  input: Type.Object(nodeSetInputs, {
+    additionalProperties: false,
+    ...exactlyOneOf('selector', 'nodes'),
+    examples: [{ selector: 'topology.kubernetes.io/zone=eu-west-a' }],
+  }),
   ...schedulingAction(true),
   outputs: {
     nodes: 'Names of the selected nodes.',

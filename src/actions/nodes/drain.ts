@@ -61,7 +61,13 @@ export default defineAction({
         }),
       ),
     },
-    { additionalProperties: false, ...exactlyOneOf('selector', 'nodes') },
+    {
+      additionalProperties: false,
+      ...exactlyOneOf('selector', 'nodes'),
+      examples: [
+        { selector: 'topology.kubernetes.io/zone=eu-west-a', parallelism: 2, deleteEmptyDirData: true, timeout: '3m' },
+      ],
+    },
   ),
   plan: async (input, context) => {
     const cluster = await context.cluster();

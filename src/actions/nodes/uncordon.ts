@@ -19,7 +19,11 @@ export default defineAction({
         }),
       ),
     },
-    { additionalProperties: false, ...exactlyOneOf('selector', 'nodes') },
+    {
+      additionalProperties: false,
+      ...exactlyOneOf('selector', 'nodes'),
+      examples: [{ selector: 'topology.kubernetes.io/zone=eu-west-a' }],
+    },
   ),
   ...schedulingAction(false),
   outputs: {

@@ -16,7 +16,26 @@ const input = Type.Object(
     namespace: Type.Optional(Namespace('Namespace of the Job when its manifest names none.')),
     timeout: WaitTimeout('the Job to complete'),
   },
-  { additionalProperties: false, ...exactlyOneOf('manifest', 'file') },
+  {
+    additionalProperties: false,
+    ...exactlyOneOf('manifest', 'file'),
+    examples: [
+      {
+        manifest: [
+          'apiVersion: batch/v1',
+          'kind: Job',
+          'metadata: { name: restore-orders }',
+          'spec:',
+          '  template:',
+          '    spec:',
+          '      restartPolicy: Never',
+          '      containers: [{ name: restore, image: registry.shop.example/orders-restore:1.0 }]',
+        ].join('\n'),
+        namespace: 'shop',
+        timeout: '15m',
+      },
+    ],
+  },
 );
 
 /** The one Job of the manifests; anything else is a mistake in the runbook. */

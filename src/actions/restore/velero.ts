@@ -37,7 +37,11 @@ const restoreInput = Type.Object(
     restorePVs: Type.Optional(Type.Boolean({ description: 'Restore persistent volumes from snapshots.' })),
     timeout: WaitTimeout('the Restore to finish'),
   },
-  { additionalProperties: false, ...exactlyOneOf('backupName', 'scheduleName', 'backupSelector') },
+  {
+    additionalProperties: false,
+    ...exactlyOneOf('backupName', 'scheduleName', 'backupSelector'),
+    examples: [{ scheduleName: 'shop-nightly', includedNamespaces: ['shop'], timeout: '10m' }],
+  },
 );
 
 type Input = Static<typeof restoreInput>;

@@ -14,7 +14,10 @@ export default defineAction({
   mutating: true,
   input: Type.Object(
     { ...workloadInputs(ROLLOUT_KINDS), timeout: WaitTimeout('the restart to roll out') },
-    { additionalProperties: false },
+    {
+      additionalProperties: false,
+      examples: [{ kind: 'Deployment', name: 'catalog', namespace: 'shop' }],
+    },
   ),
   outputs: { revision: 'Revision created by the restart.' },
 

@@ -13,7 +13,10 @@ export default defineAction({
   mutating: false,
   input: Type.Object(
     { ...workloadInputs(ROLLOUT_KINDS), timeout: WaitTimeout('the rollout') },
-    { additionalProperties: false },
+    {
+      additionalProperties: false,
+      examples: [{ kind: 'Deployment', name: 'frontend', namespace: 'shop', timeout: '1m' }],
+    },
   ),
   outputs: { revision: 'Revision that is rolled out.' },
 

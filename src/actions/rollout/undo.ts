@@ -46,7 +46,10 @@ export default defineAction({
       ),
       timeout: WaitTimeout('the rollout'),
     },
-    { additionalProperties: false },
+    {
+      additionalProperties: false,
+      examples: [{ kind: 'Deployment', name: 'checkout', namespace: 'shop', timeout: '2m' }],
+    },
   ),
   outputs: {
     fromRevision: 'Revision that was current before the undo.',

@@ -37,7 +37,19 @@ const drainInput = Type.Object(
       }),
     ),
   },
-  { additionalProperties: false, allOf: strategyRequirements },
+  {
+    additionalProperties: false,
+    allOf: strategyRequirements,
+    examples: [
+      {
+        strategy: 'gateway',
+        region: 'eu-west',
+        namespace: 'shop',
+        routes: ['storefront'],
+        measure: { source: 'prometheus', query: 'sum(rate(http_requests_total{region="eu-west"}[1m]))' },
+      },
+    ],
+  },
 );
 
 export default defineAction({

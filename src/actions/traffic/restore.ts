@@ -21,6 +21,7 @@ const restoreInput = Type.Object(
     // Either the drain's record, or the drain's own inputs.
     oneOf: [{ required: ['restore'] }, { required: ['strategy'] }],
     allOf: strategyRequirements,
+    examples: [{ strategy: 'gateway', region: 'eu-west', namespace: 'shop', routes: ['storefront'] }],
   },
 );
 

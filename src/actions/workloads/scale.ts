@@ -21,7 +21,10 @@ export default defineAction({
       ),
       timeout: WaitTimeout('the replicas'),
     },
-    { additionalProperties: false },
+    {
+      additionalProperties: false,
+      examples: [{ kind: 'Deployment', name: 'frontend', namespace: 'shop', replicas: 6, wait: true }],
+    },
   ),
   outputs: { previousReplicas: 'Replica count before scaling, for a rollback.' },
 
