@@ -106,6 +106,8 @@ export interface PromptAnswered extends Stamp {
   answer: string | boolean;
   /** True when --yes answered it. */
   auto: boolean;
+  /** The OS user who answered (or passed --yes); absent in journals from before it was kept. */
+  by?: string;
 }
 
 /** A change a step is about to make, journaled before it makes it (DESIGN.md, compensation). */

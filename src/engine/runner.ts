@@ -35,6 +35,7 @@ import type {
   Unstamped,
 } from './events.ts';
 import type { Approval, Interaction, StepRef } from './interaction.ts';
+import { operatorName } from './operator.ts';
 import { maskedParams, type Redactor, runbookRedactor, secretInputValues } from './redact.ts';
 import type { RollbackPolicy } from './rollback-policy.ts';
 import { withApiScope } from '../kube/resilience.ts';
@@ -278,7 +279,7 @@ class Run {
     if (interaction.automatic || signalled || !this.#hasUndoWork()) return this.#hasUndoWork();
     const question = this.#redactor.text(`The drill stopped (${reason ?? status}). Roll back what it changed?`);
     const answer = await interaction.confirmRollback(question).catch(() => true);
-    this.#emit({ type: 'prompt.answered', step: 'rollback', question, answer, auto: false });
+    this.#emit({ type: 'prompt.answered', step: 'rollback', question, answer, auto: false, by: operatorName() });
     return answer;
   }
 
@@ -517,6 +518,7 @@ class Run {
       question: `Run "${ref.name}"? ${plan}`,
       answer,
       auto: false,
+      by: operatorName(),
     });
     return answer;
   }
@@ -524,7 +526,14 @@ class Run {
   async #confirm(ref: StepRef, instructions: string, question: string): Promise<boolean> {
     const { interaction } = this.#options;
     const answer = await interaction.confirm(ref, this.#redactor.text(instructions), this.#redactor.text(question));
-    this.#emit({ type: 'prompt.answered', step: ref.id, question, answer, auto: interaction.automatic });
+    this.#emit({
+      type: 'prompt.answered',
+      step: ref.id,
+      question,
+      answer,
+      auto: interaction.automatic,
+      by: operatorName(),
+    });
     return answer;
   }
 

@@ -1,7 +1,9 @@
 // The end-of-run summary: one row per step that ran or was planned, time against target.
+import { basename, dirname, resolve } from 'node:path';
 import { formatElapsed } from './format.ts';
 import type { UndoOutcomeKind } from '../engine/events.ts';
 import type { Report, RollbackReport, StepReport } from './model.ts';
+import { verdictOf } from './verdict.ts';
 
 function met(value: boolean | undefined): string {
   if (value === undefined) return '-';
@@ -61,5 +63,22 @@ export function renderRollback(rollback: RollbackReport): string[] {
   return [
     `rollback (${rollback.reason}): ${rollback.status}${took}${counts}`,
     ...rollback.undone.flatMap((undo) => undo.lines.map((line) => `  ${undo.result.padEnd(12)} ${line}`)),
+  ];
+}
+
+/**
+ * How a run's summary ends: the one-line verdict, the time-to-drain, and the command that shows the
+ * full report (naming the journal dir when it is not the default one).
+ */
+export function renderClosing(report: Report, runDir: string, defaultJournalDir: string): string[] {
+  const drains = report.timeToDrain.map(
+    (d) => `time-to-drain ${d.threshold * 100}%: ${formatElapsed(d.ms)} (${d.step}, ${d.source})`,
+  );
+  const journalDir = dirname(resolve(runDir));
+  const where = journalDir === resolve(defaultJournalDir) ? '' : ` --journal-dir ${journalDir}`;
+  return [
+    verdictOf(report),
+    ...(drains.length > 0 ? drains : ['time-to-drain: not measured (no drain step with a measure ran)']),
+    `full report: kubectl drill report ${basename(runDir)}${where}  (-o md|html|junit|json)`,
   ];
 }

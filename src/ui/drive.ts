@@ -41,8 +41,10 @@ export async function driveRun(
     if (output === 'json') {
       log(JSON.stringify(result.report, null, 2));
     } else {
-      const { renderSummary } = await import('../report/summary.ts');
-      log(`\n${renderSummary(result.report)}\n\njournal and report: ${result.runDir}`);
+      const { renderClosing, renderSummary } = await import('../report/summary.ts');
+      const { defaultJournalDir } = await import('../engine/session.ts');
+      const closing = renderClosing(result.report, result.runDir, defaultJournalDir());
+      log(`\n${renderSummary(result.report)}\n\njournal and report: ${result.runDir}\n${closing.join('\n')}`);
     }
     return result.exitCode;
   } finally {

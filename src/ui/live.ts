@@ -8,6 +8,7 @@ import ora from 'ora';
 import type { PlannedStep, RunEvent, StepFinished, StepPhase } from '../engine/events.ts';
 import type { Approval, Interaction, StepRef } from '../engine/interaction.ts';
 import type { RunView } from '../engine/session.ts';
+import { glyphsFor, shareBar, sparkline } from '../report/chart.ts';
 import { formatElapsed } from '../report/format.ts';
 import { describeCounts } from '../report/summary.ts';
 
@@ -25,7 +26,12 @@ interface Row {
   finished?: StepFinished;
   settle?: (error?: Error) => void;
   buffered: RunEvent[];
+  /** A drain's remaining share, sample by sample, for its bar and sparkline. */
+  shares: number[];
 }
+
+/** How many of a drain's latest samples its sparkline shows. */
+const SPARK_SAMPLES = 40;
 
 /** The rollback list's last row: the recorded changes being undone. */
 const UNDO_ROW = 'rollback/(undo)';
@@ -37,6 +43,7 @@ function isPromptExit(error: unknown): boolean {
 
 export function liveView(interrupt: () => void): RunView {
   const rows = new Map<string, Row>();
+  const glyphs = glyphsFor();
   /** One listr2 list per phase: the steps, then (if the run is rolled back) the rollback. */
   const lists: Promise<unknown>[] = [];
   let ticker: NodeJS.Timeout | undefined;
@@ -48,7 +55,10 @@ export function liveView(interrupt: () => void): RunView {
     const name = `${row.rollback ? 'rollback: ' : ''}${row.planned.name}`;
     if (row.finished) {
       const mark = row.finished.metTarget === false ? ' target MISSED' : '';
-      return `${name}  ${formatElapsed(row.finished.durationMs)}${target}${mark}`;
+      const drained = row.finished.outputs?.timeToDrain === undefined ? 'measured' : 'drained in';
+      const measured =
+        row.finished.measuredMs === undefined ? '' : ` (${drained} ${formatElapsed(row.finished.measuredMs)})`;
+      return `${name}  ${formatElapsed(row.finished.durationMs)}${measured}${target}${mark}`;
     }
     return row.startedAt === undefined ? name : `${name}  ${formatElapsed(performance.now() - row.startedAt)}${target}`;
   };
@@ -63,7 +73,14 @@ export function liveView(interrupt: () => void): RunView {
       row.startedAt = performance.now();
       task.title = title(row);
     } else if (event.type === 'step.progress') {
-      task.output = event.message;
+      const share = event.data?.share;
+      if (typeof share === 'number') {
+        row.shares.push(share);
+        const recent = row.shares.slice(-SPARK_SAMPLES);
+        task.output = `remaining share ${shareBar(share, 24, glyphs)}  ${sparkline(recent, glyphs, { min: 0, max: 1 })}`;
+      } else {
+        task.output = event.message;
+      }
     } else if (event.type === 'undo.finished') {
       task.output = event.lines.at(-1) ?? event.result;
     } else if (event.type === 'step.finished') {
@@ -81,7 +98,7 @@ export function liveView(interrupt: () => void): RunView {
 
   const newRow = (planned: PlannedStep, rollback: boolean): Row => {
     const { promise, resolve } = Promise.withResolvers<Task>();
-    return { planned, rollback, buffered: [], entered: promise, enter: resolve };
+    return { planned, rollback, buffered: [], shares: [], entered: promise, enter: resolve };
   };
 
   const startList = (phase: StepPhase, phaseRows: Row[]): void => {

@@ -3,6 +3,7 @@ import type { RunView } from '../engine/session.ts';
 import type { Interaction } from '../engine/interaction.ts';
 import type { RunEvent } from '../engine/events.ts';
 import { summarizeChange } from '../kube/changes.ts';
+import { glyphsFor, shareBar } from '../report/chart.ts';
 import { formatElapsed } from '../report/format.ts';
 import { describeCounts } from '../report/summary.ts';
 
@@ -30,15 +31,21 @@ export function describeEvent(event: RunEvent): string | undefined {
       const target = event.targetMs === undefined ? '' : ` (target ${formatElapsed(event.targetMs)})`;
       return `${clock} ${event.phase === 'rollback' ? 'rollback ' : ''}${event.step}: ${event.name}${target}`;
     }
-    case 'step.progress':
+    case 'step.progress': {
+      const share = event.data?.share;
+      if (typeof share === 'number')
+        return `${clock}   ${event.step}: remaining share ${shareBar(share, 20, glyphsFor())}`;
       return `${clock}   ${event.step}: ${event.message}`;
+    }
     case 'step.finished': {
       const target =
         event.targetMs === undefined || event.metTarget === undefined
           ? ''
           : `, target ${formatElapsed(event.targetMs)} ${event.metTarget ? 'met' : 'MISSED'}`;
       const error = event.error ? `: ${event.error}` : '';
-      return `${clock} ${event.step} ${event.status} in ${formatElapsed(event.durationMs)}${target}${error}`;
+      const drained = event.outputs?.timeToDrain === undefined ? 'measured' : 'drained in';
+      const measured = event.measuredMs === undefined ? '' : ` (${drained} ${formatElapsed(event.measuredMs)})`;
+      return `${clock} ${event.step} ${event.status} in ${formatElapsed(event.durationMs)}${measured}${target}${error}`;
     }
     case 'prompt.answered':
       return `${clock}   ${event.step}: ${event.question} -> ${String(event.answer)}${event.auto ? ' (--yes)' : ''}`;
@@ -71,11 +78,22 @@ export function describeEvent(event: RunEvent): string | undefined {
   }
 }
 
+/** A drain's share line is printed again only once the share has moved this much: no line per sample. */
+const SHARE_STEP = 0.05;
+
 export function plainView(write: (line: string) => void): RunView {
+  /** The share each drain step last printed. */
+  const printed = new Map<string, number>();
   return {
     interaction: noInteraction,
     wait: (_text, work) => work,
     handle: (event) => {
+      if (event.type === 'step.progress' && typeof event.data?.share === 'number') {
+        const share = event.data.share;
+        const last = printed.get(event.step);
+        if (last !== undefined && Math.abs(last - share) < SHARE_STEP && (share > 0 || last === 0)) return;
+        printed.set(event.step, share);
+      }
       const line = describeEvent(event);
       if (line) write(line);
     },
