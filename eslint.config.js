@@ -4,7 +4,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', '.sandbox/', 'test/cluster/', 'schema/'] },
+  { ignores: ['dist/', 'node_modules/', '.sandbox/', 'test/cluster/', 'schema/', 'release/out/'] },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   ...tseslint.configs.stylisticTypeChecked,

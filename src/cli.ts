@@ -1,18 +1,12 @@
-// The CLI's entry point (bin/kubectl-drill runs dist/cli.js, its bundle). It decides what happens before
-// any other module loads: V8's compile cache, so that later runs skip compiling the bundles again, and
-// stack traces mapped back to src/. Everything else is imported afterwards, once the cache is on: it
-// covers only the modules loaded after it is.
-import { enableCompileCache } from 'node:module';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
-import { mapStackTraces } from './stack-traces.ts';
+// The CLI's entry point (bin/kubectl-drill runs dist/cli.js, its bundle). On a Node too old for the CLI,
+// the modules it loads could fail to link (a named export that Node does not have yet) and print a stack
+// trace; so this file imports nothing but the version check, and loads the rest only once it passed.
+import { tooOldNode } from './node-version.ts';
 
-// Under the user's cache directory, not the system's temporary one, which other users share. Node keys
-// entries by its version and each file's content, so a rebuilt bundle or another Node does not reuse a
-// stale entry; a directory that cannot be written only means no cache.
-const cacheHome = process.env.XDG_CACHE_HOME ?? '';
-enableCompileCache(join(cacheHome === '' ? join(homedir(), '.cache') : cacheHome, 'kubectl-drill', 'compile-cache'));
-mapStackTraces(new URL('.', import.meta.url).href);
-
-const { main } = await import('./main.ts');
-await main(import.meta.url);
+const tooOld = tooOldNode(process.version, process.execPath);
+if (tooOld !== undefined) {
+  process.stderr.write(`${tooOld}\n`);
+  process.exit(1);
+}
+const { start } = await import('./start.ts');
+await start(import.meta.url);

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# sandbox.sh up|down|build|bin|velero-bin|status|install-prometheus|fault: the local Kubernetes
-# sandbox (see test/cluster/README.md).
+# sandbox.sh up|down|build|bin|velero-bin|krew-bin|status|install-prometheus|fault: the local
+# Kubernetes sandbox (see test/cluster/README.md).
 #
 # The binaries are built once per version of this folder's sources and go.sum, into a cache
 # outside the checkout, so fresh clones (and CI) on the same machine reuse them. The Gateway API
@@ -27,10 +27,15 @@ source_key() {
 
 bin_dir() { echo "$cache/sandbox-$(source_key "$here" velero)"; }
 velero_dir() { echo "$cache/velero-$(source_key "$here/velero")"; }
+# krew (test/krew, a module of its own) is no part of the sandbox: the release test installs our
+# archive with it.
+krew_dir() { echo "$cache/krew-$(source_key "$root/test/krew")"; }
 
 build() { build_sandbox && build_velero; }
 build_sandbox() { build_cached sandbox "$(bin_dir)" build_into "${components[@]}" gateway-api; }
 build_velero() { build_cached velero "$(velero_dir)" build_velero_into "${velero_components[@]}" crds; }
+build_krew() { build_cached krew "$(krew_dir)" build_krew_into krew; }
+build_krew_into() { (cd "$root/test/krew" && go build -trimpath -o "$1/" sigs.k8s.io/krew/cmd/krew); }
 
 # build_cached NAME DIR BUILDER FILE...: unless every FILE is in DIR, BUILDER builds into a
 # temporary folder that then becomes DIR.
@@ -246,8 +251,9 @@ case "$cmd" in
   build) build ;;
   bin) build_sandbox && bin_dir ;;
   velero-bin) build_velero && velero_dir ;;
+  krew-bin) build_krew && krew_dir ;;
   status) status ;;
   install-prometheus) install_prometheus ;;
   fault) fault "$@" ;;
-  *) echo "usage: $0 up|down|build|bin|velero-bin|status|install-prometheus|fault" >&2; exit 2 ;;
+  *) echo "usage: $0 up|down|build|bin|velero-bin|krew-bin|status|install-prometheus|fault" >&2; exit 2 ;;
 esac

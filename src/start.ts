@@ -1,0 +1,20 @@
+// What src/cli.ts loads once the Node version is known to be good. It decides what happens before any
+// other module loads: V8's compile cache, so that later runs skip compiling the bundles again, and
+// stack traces mapped back to src/. Everything else is imported afterwards, once the cache is on: it
+// covers only the modules loaded after it is.
+import { enableCompileCache } from 'node:module';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { mapStackTraces } from './stack-traces.ts';
+
+// Under the user's cache directory, not the system's temporary one, which other users share. Node keys
+// entries by its version and each file's content, so a rebuilt bundle or another Node does not reuse a
+// stale entry; a directory that cannot be written only means no cache.
+/** Runs the CLI whose entry point is `entry` (the URL of dist/cli.js). */
+export async function start(entry: string): Promise<void> {
+  const cacheHome = process.env.XDG_CACHE_HOME ?? '';
+  enableCompileCache(join(cacheHome === '' ? join(homedir(), '.cache') : cacheHome, 'kubectl-drill', 'compile-cache'));
+  mapStackTraces(new URL('.', entry).href);
+  const { main } = await import('./main.ts');
+  await main(entry);
+}
