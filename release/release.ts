@@ -1,12 +1,12 @@
 // `npm run release [-- --platform linux-amd64 ...] [--out DIR]`: the krew archives, one per
 // platform, each runnable with nothing installed (its own Node inside), their sha256, and the krew
 // manifest that lists them (DIR/plugins/drill.yaml). The JavaScript is what `npm pack` ships (built
-// by `npm run release` first; the tests call this file after their own build) plus the production
-// dependencies of package-lock.json, so an archive and a global npm install run the same files. Archives are reproducible: sorted entries, no owners, and
+// by `npm run release` first; the tests call this file after their own build), so an archive and a
+// global npm install run the same files. Archives are reproducible: sorted entries, no owners, and
 // every mtime set to the last commit's time.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -57,18 +57,14 @@ try {
   rmSync(work, { recursive: true, force: true });
 }
 
-/** The files every archive shares: the npm package's, and its production dependencies. */
+/** The files every archive shares: the npm package's (dist/ bundles its dependencies). */
 function stagePayload(): string {
   const tarball =
     run('npm', ['pack', '--ignore-scripts', '--silent', '--pack-destination', work]).trim().split('\n').pop() ?? '';
   const payload = join(work, 'payload');
   mkdirSync(payload);
   run('tar', ['-xzf', join(work, tarball), '-C', payload, '--strip-components=1']);
-  copyFileSync(join(root, 'package-lock.json'), join(payload, 'package-lock.json'));
-  run('npm', ['ci', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund', '--silent'], payload);
-  rmSync(join(payload, 'package-lock.json'));
-  // Links to the dependencies' own commands: nothing runs them, and krew's unpacker refuses links.
-  rmSync(join(payload, 'node_modules', '.bin'), { recursive: true, force: true });
+  // krew's unpacker refuses links; the package has none, and this keeps it so.
   const links = run('find', [payload, '-type', 'l']).trim();
   if (links) throw new Error(`krew cannot unpack links, and the payload has some:\n${links}`);
   return payload;
@@ -134,16 +130,10 @@ function krewManifest(entries: { platform: Platform; archive: string; sha256: st
         selector: { matchLabels: { os: platform.os, arch: platform.arch } },
         uri: `${pkg.homepage}/releases/download/v${pkg.version}/${archive.split('/').pop() ?? ''}`,
         sha256,
-        files: [
-          'LICENSE',
-          'package.json',
-          'oclif.manifest.json',
-          'bin',
-          'dist',
-          'schema',
-          'node_modules',
-          'runtime',
-        ].map((from) => ({ from, to: '.' })),
+        files: ['LICENSE', 'package.json', 'oclif.manifest.json', 'bin', 'dist', 'schema', 'runtime'].map((from) => ({
+          from,
+          to: '.',
+        })),
         bin: 'bin/kubectl-drill',
       })),
     },

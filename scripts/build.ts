@@ -1,7 +1,7 @@
 // `npm run build`: bundles the CLI into dist/ with esbuild, so that a command loads a few large files
 // instead of thousands of small ones (typebox alone is over two thousand modules), and only the code it
 // uses. One entry per file in src/commands/ (found here, so a new command needs no change to this
-// script) plus src/cli.ts; code shared between entries goes into dist/chunks/, and each dynamic
+// script) plus src/cli.ts and src/complete.ts (kubectl_complete-drill's); code shared between entries goes into dist/chunks/, and each dynamic
 // import() in the sources stays lazy as a chunk of its own. Dependencies are bundled too: dist/ needs
 // no node_modules at run time, only Node, package.json and oclif.manifest.json beside it.
 import { build, type Plugin } from 'esbuild';
@@ -43,7 +43,7 @@ const precompiledSchema: Plugin = {
 rmSync(`${root}dist`, { recursive: true, force: true });
 await build({
   absWorkingDir: root,
-  entryPoints: ['src/cli.ts', ...commands],
+  entryPoints: ['src/cli.ts', 'src/complete.ts', ...commands],
   outbase: 'src',
   outdir: 'dist',
   chunkNames: 'chunks/[name]-[hash]',
@@ -65,4 +65,4 @@ await build({
   plugins: [precompiledSchema],
   logLevel: 'warning',
 });
-console.log(`dist/: src/cli.ts and ${commands.length} commands bundled`);
+console.log(`dist/: src/cli.ts, src/complete.ts and ${commands.length} commands bundled`);
