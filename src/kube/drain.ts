@@ -58,7 +58,7 @@ export interface PodPlan {
   evict: V1Pod[];
   /**
    * Already being deleted, and let through by the filters: evicted again as kubectl does (which
-   * changes nothing but a longer grace period) and waited for.
+   * can only shorten their grace period) and waited for.
    */
   terminating: V1Pod[];
   /** Left in place without an error: DaemonSet pods ignored, mirror pods, pods deleted long ago. */
