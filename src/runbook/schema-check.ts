@@ -11,6 +11,7 @@ import { type Document, isAlias, isMap, isScalar, isSeq, type Node, type Pair, S
 import { DURATION_PATTERN, POSITIVE_DURATION_PATTERN, parseDuration } from './duration.ts';
 import type { JsonSchema, JsonType } from './json-schema-types.ts';
 import { closest, didYouMean } from './suggest.ts';
+import { syntaxProblem } from './syntax/registry.ts';
 import { containsTemplate, isWholeTemplate, WHOLE_TEMPLATE_PATTERN } from './template.ts';
 import { isTemplateBranch } from './templated-schema.ts';
 
@@ -130,7 +131,11 @@ export class SchemaChecker {
 
   #checkString(text: string, schema: JsonSchema, where: Where, report: Report): void {
     const subject = this.#vocabulary.value(where.path) + where.note;
-    const constrained = schema.pattern !== undefined || schema.enum !== undefined || schema.const !== undefined;
+    const constrained =
+      schema.pattern !== undefined ||
+      schema.format !== undefined ||
+      schema.enum !== undefined ||
+      schema.const !== undefined;
     if (constrained && containsTemplate(text) && !isTemplateBranch(schema)) {
       report(where.anchor, `templates are not allowed in ${subject}`);
       return;
@@ -152,6 +157,11 @@ export class SchemaChecker {
         report(where.anchor, `${subject} ${problem}`);
         return;
       }
+    }
+    const syntax = schema.format === undefined ? undefined : syntaxProblem(schema.format, text);
+    if (syntax !== undefined) {
+      report(where.anchor, `${subject} ${syntax}`);
+      return;
     }
     if (schema.pattern !== undefined && !new RegExp(schema.pattern, 'u').test(text)) {
       const rule = schema.patternErrorMessage ?? `must match the pattern ${schema.pattern}`;
