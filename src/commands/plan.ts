@@ -21,19 +21,6 @@ export default class Plan extends Command {
     if (!parsedSet.ok) this.error(parsedSet.error, { exit: 2 });
     const { set } = parsedSet;
     const { printPlan } = await import('../ui/plan.ts');
-    this.exit(
-      await printPlan(
-        args.runbook,
-        set,
-        connectionOptions(flags),
-        flags.output,
-        (line) => {
-          this.log(line);
-        },
-        (line) => {
-          this.logToStderr(line);
-        },
-      ),
-    );
+    this.exit(await printPlan(args.runbook, set, connectionOptions(flags), flags.output, this));
   }
 }

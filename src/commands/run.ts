@@ -55,18 +55,7 @@ export default class Run extends Command {
     const { set } = parsedSet;
     if (flags['dry-run']) {
       const { printPlan } = await import('../ui/plan.ts');
-      const exitCode = await printPlan(
-        args.runbook,
-        set,
-        connectionOptions(flags),
-        flags.output,
-        (line) => {
-          this.log(line);
-        },
-        (line) => {
-          this.logToStderr(line);
-        },
-      );
+      const exitCode = await printPlan(args.runbook, set, connectionOptions(flags), flags.output, this);
       this.exit(exitCode);
     }
     const { runDrill } = await import('../engine/session.ts');

@@ -31,17 +31,19 @@ export function renderPlan(plan: RunbookPlan): string[] {
 /**
  * Plans a runbook file and prints it; returns the exit code (1 if a step cannot run or a permission is
  * missing). With `-o json` stdout carries only the plan, so that it can be piped into a JSON reader:
- * problems that stop the plan (an invalid runbook, an unreachable cluster) go to `printProblem`.
+ * problems that stop the plan (an invalid runbook, an unreachable cluster) go to stderr.
  */
 export async function printPlan(
   file: string,
   set: Record<string, string>,
   connection: ConnectionOptions,
   output: string,
-  printData: (line: string) => void,
-  printProblem: (line: string) => void,
+  out: { log(line: string): void; logToStderr(line: string): void },
 ): Promise<number> {
-  const print = output === 'json' ? printProblem : printData;
+  const printData = (line: string) => {
+    out.log(line);
+  };
+  const print = output === 'json' ? (line: string) => out.logToStderr(line) : printData;
   // Until the runbook is read, only credentials in URLs are recognised; its secrets after that.
   let redactor = new Redactor();
   try {
