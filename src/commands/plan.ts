@@ -17,13 +17,10 @@ export default class Plan extends Command {
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(Plan);
-    const set = parseSetFlags(flags.set ?? []);
-    if ('error' in set) this.error(set.error, { exit: 2 });
+    const parsedSet = parseSetFlags(flags.set ?? []);
+    if (!parsedSet.ok) this.error(parsedSet.error, { exit: 2 });
+    const { set } = parsedSet;
     const { printPlan } = await import('../ui/plan.ts');
-    this.exit(
-      await printPlan(args.runbook, set, connectionOptions(flags), flags.output, (line) => {
-        this.log(line);
-      }),
-    );
+    this.exit(await printPlan(args.runbook, set, connectionOptions(flags), flags.output, this));
   }
 }

@@ -46,8 +46,9 @@ export default class Resume extends Command {
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(Resume);
-    const set = parseSetFlags(flags.set ?? []);
-    if ('error' in set) this.error(set.error, { exit: 2 });
+    const parsedSet = parseSetFlags(flags.set ?? []);
+    if (!parsedSet.ok) this.error(parsedSet.error, { exit: 2 });
+    const { set } = parsedSet;
     const { resumeDrill } = await import('../engine/resume.ts');
     const { driveRun, failCommand } = await import('../ui/drive.ts');
     try {

@@ -46,8 +46,9 @@ export default class Rollback extends Command {
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(Rollback);
-    const set = parseSetFlags(flags.set ?? []);
-    if ('error' in set) this.error(set.error, { exit: 2 });
+    const parsedSet = parseSetFlags(flags.set ?? []);
+    if (!parsedSet.ok) this.error(parsedSet.error, { exit: 2 });
+    const { set } = parsedSet;
     const { rollbackDrill } = await import('../engine/rollback.ts');
     const { plainView } = await import('../ui/plain.ts');
     const view = plainView((line) => {

@@ -50,13 +50,12 @@ export default class Run extends Command {
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(Run);
-    const set = parseSetFlags(flags.set ?? []);
-    if ('error' in set) this.error(set.error, { exit: 2 });
+    const parsedSet = parseSetFlags(flags.set ?? []);
+    if (!parsedSet.ok) this.error(parsedSet.error, { exit: 2 });
+    const { set } = parsedSet;
     if (flags['dry-run']) {
       const { printPlan } = await import('../ui/plan.ts');
-      const exitCode = await printPlan(args.runbook, set, connectionOptions(flags), flags.output, (line) => {
-        this.log(line);
-      });
+      const exitCode = await printPlan(args.runbook, set, connectionOptions(flags), flags.output, this);
       this.exit(exitCode);
     }
     const { runDrill } = await import('../engine/session.ts');

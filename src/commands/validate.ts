@@ -31,8 +31,9 @@ export default class Validate extends Command {
 
   async run(): Promise<void> {
     const { argv, flags } = await this.parse(Validate);
-    const set = parseSetFlags(flags.set ?? []);
-    if ('error' in set) this.error(set.error, { exit: EXIT_INVALID });
+    const parsedSet = parseSetFlags(flags.set ?? []);
+    if (!parsedSet.ok) this.error(parsedSet.error, { exit: EXIT_INVALID });
+    const { set } = parsedSet;
     // Loaded here, not at the top, so that other commands start without the schema machinery.
     const { readFile } = await import('node:fs/promises');
     const { formatResult, validateRunbook, validateRunbookFile } = await import('../runbook/index.ts');

@@ -45,8 +45,36 @@ export function ObjectName(options: TSchemaOptions & { description: string }) {
 export const Namespace = (description = 'Namespace of the object; defaults to the current namespace.') =>
   DnsLabel({ description });
 
+/** A label selector as the API server parses it (syntax/label-selector.ts). */
 export const LabelSelector = (description: string) =>
-  Type.String({ minLength: 1, description, examples: ['topology.kubernetes.io/region=eu-west'] });
+  Type.String({
+    minLength: 1,
+    format: 'label-selector',
+    description,
+    examples: ['topology.kubernetes.io/region=eu-west'],
+  });
+
+/** A label key, like `topology.kubernetes.io/region`. */
+export const LabelKey = (options: TSchemaOptions & { description: string }) =>
+  Type.String({ minLength: 1, format: 'label-key', ...options });
+
+/** A label value, like `eu-west`: what a selector compares a label with. */
+export const LabelValue = (options: TSchemaOptions & { description: string }) =>
+  Type.String({ format: 'label-value', ...options });
+
+/**
+ * A URL that is fetched: http or https (syntax/http-url.ts). The pattern is for editors, which do not
+ * know the format; the format's check is the stricter one and speaks first.
+ */
+export const HttpUrl = (options: TSchemaOptions = {}) =>
+  Type.String({
+    minLength: 1,
+    format: 'http-url',
+    pattern: '^https?://[^\\s]+$',
+    patternErrorMessage: 'must be an http:// or https:// URL',
+    examples: ['https://shop.example.com/healthz'],
+    ...options,
+  });
 
 export const NodeNames = () =>
   Type.Array(ObjectName({ description: 'Node name.' }), {

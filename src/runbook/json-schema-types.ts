@@ -28,6 +28,8 @@ export interface JsonSchema {
   minLength?: number;
   maxLength?: number;
   pattern?: string;
+  /** A syntax of src/runbook/syntax/ (label-selector, jsonpath, http-url, ...). */
+  format?: string;
   /** Editor extension (VS Code, yaml-language-server): the message for a pattern mismatch. */
   patternErrorMessage?: string;
   minimum?: number;

@@ -11,6 +11,7 @@ import { type Document, isAlias, isMap, isScalar, isSeq, type Node, type Pair, S
 import { DURATION_PATTERN, POSITIVE_DURATION_PATTERN, parseDuration } from './duration.ts';
 import type { JsonSchema, JsonType } from './json-schema-types.ts';
 import { closest, didYouMean } from './suggest.ts';
+import { syntaxProblem } from './syntax/registry.ts';
 import { containsTemplate, isWholeTemplate, WHOLE_TEMPLATE_PATTERN } from './template.ts';
 import { isTemplateBranch } from './templated-schema.ts';
 
@@ -130,7 +131,11 @@ export class SchemaChecker {
 
   #checkString(text: string, schema: JsonSchema, where: Where, report: Report): void {
     const subject = this.#vocabulary.value(where.path) + where.note;
-    const constrained = schema.pattern !== undefined || schema.enum !== undefined || schema.const !== undefined;
+    const constrained =
+      schema.pattern !== undefined ||
+      schema.format !== undefined ||
+      schema.enum !== undefined ||
+      schema.const !== undefined;
     if (constrained && containsTemplate(text) && !isTemplateBranch(schema)) {
       report(where.anchor, `templates are not allowed in ${subject}`);
       return;
@@ -153,7 +158,12 @@ export class SchemaChecker {
         return;
       }
     }
-    if (schema.pattern !== undefined && !new RegExp(schema.pattern, 'u').test(text)) {
+    const syntax = schema.format === undefined ? undefined : syntaxProblem(schema.format, text);
+    if (syntax !== undefined) {
+      report(where.anchor, `${subject} ${syntax}`);
+      return;
+    }
+    if (schema.pattern !== undefined && !compiled(schema.pattern).test(text)) {
       const rule = schema.patternErrorMessage ?? `must match the pattern ${schema.pattern}`;
       report(where.anchor, `${subject} ${rule}, got ${describeActual(text)}`);
     }
@@ -182,7 +192,7 @@ export class SchemaChecker {
     const present = new Set(entries.map(({ key }) => key));
     const patternSchemasOf = (key: string) =>
       Object.entries(schema.patternProperties ?? {})
-        .filter(([pattern]) => new RegExp(pattern, 'u').test(key))
+        .filter(([pattern]) => compiled(pattern).test(key))
         .map(([, patternSchema]) => patternSchema);
     const isDefined = (key: string) => schema.properties?.[key] !== undefined || patternSchemasOf(key).length > 0;
 
@@ -236,7 +246,7 @@ export class SchemaChecker {
   }
 
   #checkKey(key: string, anchor: Node, schema: JsonSchema, subject: string, report: Report): void {
-    if (schema.pattern !== undefined && !new RegExp(schema.pattern, 'u').test(key)) {
+    if (schema.pattern !== undefined && !compiled(schema.pattern).test(key)) {
       report(anchor, `${subject}: ${schema.patternErrorMessage ?? `must match ${schema.pattern}`}`);
     }
   }
@@ -427,6 +437,17 @@ function acceptsType(schema: JsonSchema, type: JsonType): boolean {
 function isDuration(schema: JsonSchema): boolean {
   if (schema.anyOf) return schema.anyOf.some(isDuration);
   return schema.pattern === DURATION_PATTERN || schema.pattern === POSITIVE_DURATION_PATTERN;
+}
+
+/** The schema's few patterns, compiled once: validation runs them for every value and key. */
+const compiledPatterns = new Map<string, RegExp>();
+function compiled(pattern: string): RegExp {
+  let regExp = compiledPatterns.get(pattern);
+  if (regExp === undefined) {
+    regExp = new RegExp(pattern, 'u');
+    compiledPatterns.set(pattern, regExp);
+  }
+  return regExp;
 }
 
 function typeOf(value: YamlValue): JsonType {

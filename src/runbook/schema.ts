@@ -4,7 +4,7 @@
  */
 import Type, { type Static } from 'typebox';
 import { actionNames, actions } from '../actions/registry.ts';
-import { DnsLabel, Duration } from './inputs.ts';
+import { DnsLabel, Duration, HttpUrl } from './inputs.ts';
 import { type JsonSchema, toJsonSchema } from './json-schema-types.ts';
 import { CONTAINS_TEMPLATE_PATTERN, WHOLE_TEMPLATE_PATTERN } from './template.ts';
 import { allowTemplates } from './templated-schema.ts';
@@ -40,15 +40,18 @@ export const ParamSchema = Type.Object(
   { additionalProperties: false, title: 'Param', description: 'A runbook parameter.' },
 );
 
+/** A URL of an abort condition: params may make it up, and it is checked once they are resolved. */
+const templatedUrl = (description: string) =>
+  Type.Union([HttpUrl(), Type.String({ pattern: CONTAINS_TEMPLATE_PATTERN })], {
+    description,
+  });
+
 const PrometheusConditionSchema = Type.Object(
   {
     prometheus: Type.Object(
       {
         url: Type.Optional(
-          Type.String({
-            minLength: 1,
-            description: "Prometheus' base URL, like http://prometheus:9090; default $KUBECTL_DRILL_PROMETHEUS_URL.",
-          }),
+          templatedUrl("Prometheus' base URL, like http://prometheus:9090; default $KUBECTL_DRILL_PROMETHEUS_URL."),
         ),
         query: Type.String({ minLength: 1, description: 'PromQL query returning one number.' }),
         above: Type.Optional(Type.Number({ description: 'Abort when the result is above this.' })),
@@ -70,16 +73,7 @@ const HttpConditionSchema = Type.Object(
   {
     http: Type.Object(
       {
-        url: Type.Union(
-          [
-            Type.String({
-              pattern: '^https?://[^\\s]+$',
-              patternErrorMessage: 'must be an http:// or https:// URL',
-            }),
-            Type.String({ pattern: CONTAINS_TEMPLATE_PATTERN }),
-          ],
-          { description: 'URL to probe; may use params.' },
-        ),
+        url: templatedUrl('URL to probe; may use params.'),
         expectStatus: Type.Optional(
           Type.Integer({
             minimum: 100,

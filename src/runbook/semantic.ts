@@ -110,9 +110,12 @@ export function secretParams(runbook: unknown): string[] {
   return declaredParams(runbook).filter((name) => get(runbook, ['spec', 'params', name, 'secret']) === true);
 }
 
-/** The value of every param that has one: its default, unless `--set` overrides it. */
+/**
+ * The value of every param that has one: its default, unless `--set` overrides it. Keyed by names
+ * from the runbook, so without a prototype: a param named `__proto__` or `constructor` is a param.
+ */
 export function paramValues(runbook: unknown, set: Readonly<Record<string, string>>): Record<string, string> {
-  const values: Record<string, string> = {};
+  const values = Object.create(null) as Record<string, string>;
   for (const name of declaredParams(runbook)) {
     const fallback = get(runbook, ['spec', 'params', name, 'default']);
     if (Object.hasOwn(set, name)) values[name] = set[name] ?? '';

@@ -174,7 +174,7 @@ function lookup(reference: TemplateReference, context: TemplateContext): unknown
     if (!Object.hasOwn(context.params, reference.name)) throw new Error(`param "${reference.name}" has no value`);
     return context.params[reference.name];
   }
-  const outputs = context.outputs[reference.step];
+  const outputs = Object.hasOwn(context.outputs, reference.step) ? context.outputs[reference.step] : undefined;
   if (outputs === undefined) throw new Error(`step "${reference.step}" has not run`);
   if (!Object.hasOwn(outputs, reference.output)) {
     throw new Error(`step "${reference.step}" produced no output "${reference.output}"`);

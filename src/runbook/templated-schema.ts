@@ -61,6 +61,7 @@ function acceptsAnyString(schema: JsonSchema): boolean {
   return (
     schema.type === 'string' &&
     schema.pattern === undefined &&
+    schema.format === undefined &&
     schema.maxLength === undefined &&
     schema.enum === undefined &&
     schema.const === undefined

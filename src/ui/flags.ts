@@ -3,11 +3,25 @@ import { Flags } from '@oclif/core';
 import type { ConnectionOptions } from '../kube/cluster.ts';
 import { ROLLBACK_POLICIES, type RollbackPolicy } from '../engine/rollback-policy.ts';
 import { parseDuration } from '../runbook/duration.ts';
+import { DNS_LABEL_PATTERN } from '../runbook/inputs.ts';
 
 export const connectionFlags = {
-  kubeconfig: Flags.string({ description: 'Path to the kubeconfig file (default: $KUBECONFIG, ~/.kube/config).' }),
+  kubeconfig: Flags.custom({
+    description: 'Path to the kubeconfig file (default: $KUBECONFIG, ~/.kube/config).',
+    parse: async (value) => {
+      await readableFile('--kubeconfig', value);
+      return value;
+    },
+  })(),
   context: Flags.string({ description: 'The kubeconfig context to use.' }),
-  namespace: Flags.string({ char: 'n', description: 'The namespace for steps that name none.' }),
+  namespace: Flags.custom({
+    char: 'n',
+    description: 'The namespace for steps that name none.',
+    parse: (value) => {
+      if (new RegExp(DNS_LABEL_PATTERN).test(value) && value.length <= 63) return Promise.resolve(value);
+      throw new Error(`--namespace "${value}": a namespace is lower-case letters, digits and "-" (at most 63)`);
+    },
+  })(),
   'request-timeout': Flags.custom<number>({
     description: 'How long a single API request may take before giving up, like 30s or 1m (0: no limit).',
     parse: (value) => Promise.resolve(requestTimeoutMs(value)),
@@ -74,6 +88,18 @@ export function connectionOptions(flags: {
   };
 }
 
+/** A flag naming a file that must be there and readable: said at once, before anything is loaded. */
+async function readableFile(flag: string, path: string): Promise<void> {
+  const { access, constants } = await import('node:fs/promises');
+  try {
+    await access(path, constants.R_OK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : String(code);
+    throw new Error(`${flag} "${path}": ${reason}`, { cause: error });
+  }
+}
+
 /** kubectl's --request-timeout: a duration (1s, 2m3s) or a bare number of seconds; 0 means none. */
 export function requestTimeoutMs(value: string): number {
   if (/^\d+$/.test(value)) return Number(value) * 1000;
@@ -82,15 +108,25 @@ export function requestTimeoutMs(value: string): number {
   return parsed.ms;
 }
 
-/** --set name=value pairs; a malformed one is a usage error for the caller to report. */
-export function parseSetFlags(values: readonly string[]): Record<string, string> | { error: string } {
-  const set: Record<string, string> = {};
+export type SetFlags = { ok: true; set: Record<string, string> } | { ok: false; error: string };
+
+/**
+ * --set name=value pairs; a malformed or repeated one is a usage error for the caller to report. The
+ * names are the user's, so they are only ever keys: the record has no prototype, and `__proto__`
+ * or `error` is a param name like any other (unknown unless the runbook declares it). Errors quote
+ * the name, never the value, which may be a secret.
+ */
+export function parseSetFlags(values: readonly string[]): SetFlags {
+  const set = Object.create(null) as Record<string, string>;
   for (const value of values) {
     const separator = value.indexOf('=');
-    if (separator <= 0) return { error: `--set "${value}": expected name=value` };
-    set[value.slice(0, separator)] = value.slice(separator + 1);
+    if (separator === -1) return { ok: false, error: `--set "${value}": expected name=value` };
+    const name = value.slice(0, separator);
+    if (name === '') return { ok: false, error: '--set "=...": the param name before "=" is missing' };
+    if (Object.hasOwn(set, name)) return { ok: false, error: `--set ${name}: given more than once` };
+    set[name] = value.slice(separator + 1);
   }
-  return set;
+  return { ok: true, set };
 }
 
 /** Whether a person can answer prompts: a terminal on both ends, and not CI. */

@@ -28,21 +28,29 @@ export function renderPlan(plan: RunbookPlan): string[] {
   return lines;
 }
 
-/** Plans a runbook file and prints it; returns the exit code (1 if a step cannot run or a permission is missing). */
+/**
+ * Plans a runbook file and prints it; returns the exit code (1 if a step cannot run or a permission is
+ * missing). With `-o json` stdout carries only the plan, so that it can be piped into a JSON reader:
+ * problems that stop the plan (an invalid runbook, an unreachable cluster) go to stderr.
+ */
 export async function printPlan(
   file: string,
   set: Record<string, string>,
   connection: ConnectionOptions,
   output: string,
-  print: (line: string) => void,
+  out: { log(line: string): void; logToStderr(line: string): void },
 ): Promise<number> {
+  const printData = (line: string) => {
+    out.log(line);
+  };
+  const print = output === 'json' ? (line: string) => out.logToStderr(line) : printData;
   // Until the runbook is read, only credentials in URLs are recognised; its secrets after that.
   let redactor = new Redactor();
   try {
     const loaded = await loadRunbook(file, set);
     redactor = loaded.redactor;
     const plan = await planRunbook(file, loaded.runbook, loaded.params, connection, redactor);
-    if (output === 'json') print(JSON.stringify(plan, null, 2));
+    if (output === 'json') printData(JSON.stringify(plan, null, 2));
     else for (const line of renderPlan(plan)) print(line);
     return planIsClean(plan) ? ExitCode.ok : ExitCode.failed;
   } catch (error) {

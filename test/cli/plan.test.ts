@@ -32,6 +32,17 @@ describe('kubectl drill plan', () => {
     assert.match(result.stdout, /step "cordon" .* needs: patch nodes \(cluster-wide\)/);
   });
 
+  test('-o json writes the plan alone on stdout, and a problem that stops it on stderr', () => {
+    const result = plan('--kubeconfig', adminKubeconfig, '-o', 'json');
+    assert.equal(result.status, 0, result.stderr);
+    assert.equal(result.stderr, '');
+    assert.ok((JSON.parse(result.stdout) as { steps: unknown[] }).steps.length > 0);
+    const stopped = plan('--kubeconfig', adminKubeconfig, '-o', 'json', '--request-timeout', '1ms');
+    assert.equal(stopped.status, 1);
+    assert.equal(stopped.stdout, '');
+    assert.match(stopped.stderr, /^error: an API request took longer than --request-timeout allows/);
+  });
+
   test('--request-timeout bounds every API request, as in kubectl', () => {
     const tooShort = plan('--kubeconfig', adminKubeconfig, '--request-timeout', '1ms');
     assert.equal(tooShort.status, 1);

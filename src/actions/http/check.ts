@@ -1,7 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import Type, { type Static } from 'typebox';
 import { durationMs, formatDuration } from '../../runbook/duration.ts';
-import { Duration } from '../../runbook/inputs.ts';
+import { Duration, HttpUrl } from '../../runbook/inputs.ts';
 import { defineAction } from '../action.ts';
 
 /** Pause between a failed check and its retry. */
@@ -11,11 +11,7 @@ const BODY_EXCERPT_CHARS = 200;
 
 const checkInput = Type.Object(
   {
-    url: Type.String({
-      pattern: '^https?://[^\\s]+$',
-      patternErrorMessage: 'must be an http:// or https:// URL',
-      description: 'URL to request.',
-    }),
+    url: HttpUrl({ description: 'URL to request.' }),
     method: Type.Optional(
       Type.Enum(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'], {
         default: 'GET',

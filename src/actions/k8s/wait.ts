@@ -32,6 +32,7 @@ const waitInput = Type.Object(
     jsonpath: Type.Optional(
       Type.String({
         minLength: 1,
+        format: 'jsonpath',
         description: 'JSONPath into the object, like `{.status.phase}`; requires `value`.',
       }),
     ),

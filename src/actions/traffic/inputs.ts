@@ -3,7 +3,7 @@
  * measures'.
  */
 import Type, { type Static } from 'typebox';
-import { Duration, LabelSelector, ObjectName } from '../../runbook/inputs.ts';
+import { Duration, HttpUrl, LabelSelector, ObjectName } from '../../runbook/inputs.ts';
 import { orList, type StrategyName, strategies, strategyNames } from './strategies/registry.ts';
 import { regionInputs } from './strategies/strategy.ts';
 
@@ -14,8 +14,7 @@ export const measureInput = Type.Object(
         "Where the region's remaining traffic is read: `prometheus` (a PromQL request rate), `endpoints` (the Service's ready endpoints in the region) or `http` (which region answers a URL).",
     }),
     url: Type.Optional(
-      Type.String({
-        minLength: 1,
+      HttpUrl({
         description: "`prometheus`: Prometheus' base URL (default http://127.0.0.1:9090). `http`: the URL to sample.",
       }),
     ),

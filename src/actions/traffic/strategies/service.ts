@@ -7,7 +7,7 @@ import type { Permission } from '../../../kube/access.ts';
 import type { WriteContext } from '../../../kube/changes.ts';
 import type { Cluster } from '../../../kube/cluster.ts';
 import { drainByLabel, drainByScale, restoreService, type ServiceRestore } from '../../../kube/traffic/service.ts';
-import { defaultOf, LabelSelector, ObjectName } from '../../../runbook/inputs.ts';
+import { defaultOf, LabelKey, LabelSelector, LabelValue, ObjectName } from '../../../runbook/inputs.ts';
 import {
   listIn,
   namespaceOf,
@@ -47,13 +47,12 @@ const inputs = {
     ObjectName({ description: '`service` with `label`: the Service; its pods in the region are relabelled.' }),
   ),
   label: Type.Optional(
-    Type.String({
-      minLength: 1,
+    LabelKey({
       description: "`service` with `label`: the label the Service selects on, changed on the region's pods.",
     }),
   ),
   drainedValue: Type.Optional(
-    Type.String({ description: '`service` with `label`: the value the label gets; default: the label is removed.' }),
+    LabelValue({ description: '`service` with `label`: the value the label gets; default: the label is removed.' }),
   ),
 };
 

@@ -5,18 +5,17 @@
 import Type, { type Static, type TObject, type TProperties } from 'typebox';
 import type { Permission } from '../../../kube/access.ts';
 import type { Cluster } from '../../../kube/cluster.ts';
-import { defaultOf, Namespace } from '../../../runbook/inputs.ts';
+import { defaultOf, LabelKey, LabelValue, Namespace } from '../../../runbook/inputs.ts';
 import type { ExecuteContext } from '../../action.ts';
 
 /** The inputs every strategy reads: which region, and where its objects are. */
 export const regionInputs = {
   region: Type.Optional(
-    Type.String({ minLength: 1, description: 'The region to drain, as the region label names it.' }),
+    LabelValue({ minLength: 1, description: 'The region to drain, as the region label names it.' }),
   ),
   namespace: Type.Optional(Namespace('Namespace of the routes, Services and workloads; defaults to the current one.')),
   regionLabel: Type.Optional(
-    Type.String({
-      minLength: 1,
+    LabelKey({
       default: 'topology.kubernetes.io/region',
       description: "The label naming a node's (and, for `gateway`, a Service's) region.",
     }),
