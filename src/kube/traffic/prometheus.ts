@@ -227,17 +227,21 @@ export function sumResult(data: PrometheusResponse['data'], query: string): numb
   }
 }
 
-/** Sums a matrix's values by evaluation time (ms), as sumResult does for one instant. */
+/**
+ * Sums a range's values by evaluation time (ms), as sumResult does for one instant. A vector (what
+ * a proxy that answers every query as an instant one gives) is a range of one evaluation each.
+ */
 export function sumMatrix(data: PrometheusResponse['data'], query: string): Map<number, number> {
-  if (data?.resultType !== 'matrix') {
+  if (data?.resultType !== 'matrix' && data?.resultType !== 'vector') {
     throw new Error(`the query ${query} returns a ${data?.resultType ?? 'missing'} result over a range`);
   }
   const sums = new Map<number, number>();
-  const series = Array.isArray(data.result) ? (data.result as { values?: [number, string][] }[]) : [];
-  for (const { values = [] } of series) {
-    for (const [time, value] of values) {
+  interface Series { values?: [number, string][]; value?: [number, string] }
+  const series = Array.isArray(data.result) ? (data.result as Series[]) : [];
+  for (const { values, value } of series) {
+    for (const [time, sample] of values ?? (value ? [value] : [])) {
       const at = Math.round(time * 1000);
-      sums.set(at, (sums.get(at) ?? 0) + finite(value));
+      sums.set(at, (sums.get(at) ?? 0) + finite(sample));
     }
   }
   return sums;

@@ -331,9 +331,17 @@ func (s *Simulator) Step(now time.Time) {
 	changed := first
 	observed := s.tracker.Observe(now, func(region string) (float64, bool) {
 		for i, r := range s.cfg.Regions {
-			if r == region {
-				return s.window.Share(i)
+			if r != region {
+				continue
 			}
+			share, ok := s.window.Share(i)
+			// A client still holding the region is traffic not yet gone, even in a window its
+			// requests (one a second, on the tick after each full credit) happen to miss: the
+			// region is all drained only once no client holds it and the window is empty.
+			if ok && share == 0 && perRegion[i] > 0 {
+				share = math.SmallestNonzeroFloat64
+			}
+			return share, ok
 		}
 		return 0, false
 	})

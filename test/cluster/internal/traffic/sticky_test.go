@@ -3,6 +3,8 @@ package traffic
 import (
 	"testing"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus/testutil"
 )
 
 // drainWithTail drains eu-west on a simulated clock, the tail set either from the start or while
@@ -80,5 +82,40 @@ func TestParseSticky(t *testing.T) {
 		if _, err := ParseSticky(bad); err == nil {
 			t.Errorf("%v accepted", bad)
 		}
+	}
+}
+
+// A client sends a request on the tick after each full credit, so with ticks a little shorter
+// than nominal a window of ticks can miss its request: a region a client still holds is not all
+// drained for that.
+func TestDrainedOnlyOnceNoClientHoldsTheRegion(t *testing.T) {
+	// The second client, not sticky, leaves at once and keeps the total defined.
+	sim := New(Config{Regions: []string{"a", "b"}, Clients: 2, TTL: time.Second, Sticky: Sticky{Fraction: 0.5, For: 10 * time.Second}, Seed: 1}, nil)
+	now := time.Unix(0, 0)
+	sim.SetBackends(now, []Backend{{Weight: 1, ReadyEndpoints: 1}, {Weight: 0, ReadyEndpoints: 1}})
+	step := func(d time.Duration, check func()) {
+		for end := now.Add(d); now.Before(end); {
+			now = now.Add(95 * time.Millisecond)
+			sim.Step(now)
+			check()
+		}
+	}
+	step(3*time.Second, func() {})
+	sim.SetBackends(now, []Backend{{Weight: 0, ReadyEndpoints: 1}, {Weight: 1, ReadyEndpoints: 1}})
+	held := 0
+	step(15*time.Second, func() {
+		if testutil.ToFloat64(sim.clientsPer.WithLabelValues("a")) == 0 {
+			return
+		}
+		held++
+		if _, ok := sim.Truth().Regions["a"].Crossed["1"]; ok {
+			t.Fatalf("all drained while the client still holds the region")
+		}
+	})
+	if held < 30 {
+		t.Fatalf("the client held the region only %d ticks after the drain", held)
+	}
+	if _, ok := sim.Truth().Regions["a"].Crossed["1"]; !ok {
+		t.Fatal("not drained once the sticky answer expired")
 	}
 }
