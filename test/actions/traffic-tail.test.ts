@@ -31,7 +31,8 @@ const readTruth = (): Truth => JSON.parse(readFileSync(ready.trafficTruthFile, '
 /** Sets the simulator's sticky clients and waits until it has taken them in. */
 async function setTail(data: Record<string, string>): Promise<void> {
   const configMap = await core.readNamespacedConfigMap({ namespace: 'shop', name: 'traffic-clients' });
-  await core.replaceNamespacedConfigMap({ namespace: 'shop', name: 'traffic-clients', body: { ...configMap, data } });
+  configMap.data = data;
+  await core.replaceNamespacedConfigMap({ namespace: 'shop', name: 'traffic-clients', body: configMap });
   await waitFor('the simulator to take the tail in', () =>
     Promise.resolve(readTruth().stickyFraction === Number(data.stickyFraction)),
   );
@@ -76,8 +77,10 @@ describe('traffic.drain against a tail of sticky clients', () => {
           Math.abs(all - truthMs('1')) <= SCRAPE_INTERVAL_MS + 500,
           `100% measured after ${all} ms: it waited for the tail, gone after ${truthMs('1')} ms`,
         );
+        // Here the 99% crossing falls in the tail, where the region loses a request a second or
+        // less: the scrapes around it are a whole request apart (the bench measures the demo's tail).
         assert.ok(
-          Math.abs((measured['0.99'] ?? Infinity) - truthMs('0.99')) <= SCRAPE_INTERVAL_MS,
+          Math.abs((measured['0.99'] ?? Infinity) - truthMs('0.99')) <= 2 * SCRAPE_INTERVAL_MS,
           `99% measured after ${measured['0.99']} ms, truth ${truthMs('0.99')} ms`,
         );
         assert.ok((measured['0.99'] ?? Infinity) + 4000 <= all, '99% crossed well before 100%');

@@ -236,7 +236,10 @@ export function sumMatrix(data: PrometheusResponse['data'], query: string): Map<
     throw new Error(`the query ${query} returns a ${data?.resultType ?? 'missing'} result over a range`);
   }
   const sums = new Map<number, number>();
-  interface Series { values?: [number, string][]; value?: [number, string] }
+  interface Series {
+    values?: [number, string][];
+    value?: [number, string];
+  }
   const series = Array.isArray(data.result) ? (data.result as Series[]) : [];
   for (const { values, value } of series) {
     for (const [time, sample] of values ?? (value ? [value] : [])) {
