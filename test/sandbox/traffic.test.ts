@@ -27,6 +27,7 @@ interface Drain {
 interface Truth {
   regions: Record<string, Drain>;
   history: Drain[];
+  stickyForMs: number;
 }
 
 interface HTTPRoute {
@@ -42,8 +43,9 @@ const others = ready.traffic.regions.filter((r) => r !== region);
 const routeRef = { group: 'gateway.networking.k8s.io', version: 'v1', namespace: 'shop', plural: 'httproutes' };
 const customObjects = admin.config.makeApiClient(k8s.CustomObjectsApi);
 const jsonPatch = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.JsonPatch);
-// Every cached DNS answer has expired after TTL x (1 + jitter); the sliding window then empties.
-const drainBoundMs = ttlMs * (1 + ttlJitter) + windowMs + tickMs;
+// Every cached DNS answer has expired after TTL x (1 + jitter), every sticky one after the sticky
+// time (the demo's tail); the sliding window then empties.
+const drainBoundMs = Math.max(ttlMs * (1 + ttlJitter), readTruth().stickyForMs) + windowMs + tickMs;
 
 /** The simulator's request counters, per region, read from its /metrics. */
 async function requestCounters(): Promise<Record<string, number>> {

@@ -86,7 +86,7 @@ describe('measureDrain', () => {
     return {
       source: 'prometheus',
       intervalMs: 1,
-      sample: () => Promise.resolve(shares[Math.min(index++, shares.length - 1)]),
+      sample: () => Promise.resolve({ points: [{ share: shares[Math.min(index++, shares.length - 1)] ?? 1 }] }),
       close: () => undefined,
     };
   }

@@ -2,6 +2,7 @@
 // the traffic takes to go. What is the same for every strategy lives here: the measure's baseline
 // before the drain, sampling while the drain is applied, and the outputs.
 import Type, { type Static } from 'typebox';
+import type { Change } from '../../kube/changes.ts';
 import { type DrainMeasurement, DrainNotReached, measureDrain } from '../../kube/traffic/measure.ts';
 import { durationMs } from '../../runbook/duration.ts';
 import { defaultOf, Duration } from '../../runbook/inputs.ts';
@@ -82,6 +83,15 @@ export default defineAction({
     // The baseline is taken before anything changes: the share is relative to it.
     const sampler = await measure?.start(context.signal, (message, data) => context.progress(message, data));
     const startedAt = performance.now();
+    // Time-to-drain counts from the first change the strategy sends (each is recorded just before).
+    let changedAt: number | undefined;
+    const writes = {
+      ...context,
+      record: (change: Change) => {
+        changedAt ??= performance.now();
+        context.record(change);
+      },
+    };
     // The measure samples while the drain is applied: a node drain moves traffic as it goes.
     const measuring = new AbortController();
     const measurement = sampler
@@ -90,6 +100,7 @@ export default defineAction({
           holdMs: durationMs(input.hold ?? defaultOf(drainInput.properties.hold)),
           timeoutMs: input.timeout === undefined ? undefined : durationMs(input.timeout),
           signal: AbortSignal.any([context.signal, measuring.signal]),
+          changedAt: () => changedAt,
           progress: (message, data) => {
             context.progress(message, data);
           },
@@ -102,7 +113,7 @@ export default defineAction({
     );
     let restore: TrafficRecord;
     try {
-      restore = await strategy.drain(cluster, input, context);
+      restore = await strategy.drain(cluster, input, writes);
     } catch (error) {
       measuring.abort();
       await measured;

@@ -1,10 +1,12 @@
 // The `endpoints` measure: the share of a Service's ready endpoints that sit in the region, from
 // its EndpointSlices, kept current by a watch. An endpoint's region is its node's region label or,
-// for endpoints without a node, the region of the nodes in its zone.
+// for endpoints without a node, the region of the nodes in its zone. The share changes in steps, and
+// each is dated by when its watch event arrived (the API server's own time of the change is not in
+// the object: the event comes within milliseconds of it), not by when the measure next looks.
 import type { V1EndpointSlice, V1Node } from '@kubernetes/client-node';
 import type { Cluster } from '../cluster.ts';
 import { watchUntil } from '../watch.ts';
-import type { MeasureSource, ShareMeasure, ShareSampler } from './measure.ts';
+import type { MeasureSource, ShareMeasure, SharePoint, ShareSampler } from './measure.ts';
 import { remainingShare } from './share.ts';
 
 export const REGION_LABEL = 'topology.kubernetes.io/region';
@@ -88,6 +90,10 @@ export function endpointsMeasure(cluster: Cluster, options: EndpointsMeasureOpti
       if (atStart.region === 0) {
         throw new Error(`${what} in ${options.namespace} has no ready endpoint in ${options.region}: nothing to drain`);
       }
+      const shareOf = (counts: EndpointCounts): number =>
+        remainingShare(counts.region, atStart.region, counts.total, atStart.total);
+      // Changes since the last reading, the first being the state listed before the drain.
+      let changes: SharePoint[] = [{ share: 1, at: performance.now() }];
       let current = atStart;
       let failure: Error | undefined;
       const stop = new AbortController();
@@ -96,7 +102,11 @@ export function endpointsMeasure(cluster: Cluster, options: EndpointsMeasureOpti
         cluster,
         { apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', namespace: options.namespace, labelSelector },
         (slices) => {
-          current = countEndpoints(slices, options.region, regions);
+          const counts = countEndpoints(slices, options.region, regions);
+          if (counts.region !== current.region || counts.total !== current.total) {
+            changes.push({ share: shareOf(counts), at: performance.now() });
+          }
+          current = counts;
           return undefined;
         },
         watching,
@@ -108,7 +118,9 @@ export function endpointsMeasure(cluster: Cluster, options: EndpointsMeasureOpti
         intervalMs: options.intervalMs,
         sample: () => {
           if (failure !== undefined) return Promise.reject(failure);
-          return Promise.resolve(remainingShare(current.region, atStart.region, current.total, atStart.total));
+          const points = changes;
+          changes = [];
+          return Promise.resolve({ points });
         },
         close: () => {
           stop.abort();

@@ -1,6 +1,8 @@
 // The `http` measure: requests to a URL, each answered by some region that a response header names.
 // The share is the region's part of the answers over a sliding window, compared with its part over
-// the window before the drain.
+// the window before the drain. An answer is dated by when its request was sent: the region is chosen
+// then (by DNS, by the load balancer the request reaches), not when the answer comes back; the
+// window's share is dated by its newest answer, as a sliding window is dated by its end.
 import type { MeasureSource, ShareMeasure, ShareSampler } from './measure.ts';
 import { remainingShare } from './share.ts';
 
@@ -64,7 +66,8 @@ export function httpMeasure(options: HttpMeasureOptions): ShareMeasure {
       const baseline = new AnswerWindow(options.windowMs);
       const started = performance.now();
       while (performance.now() - started < options.windowMs) {
-        baseline.add(performance.now(), await ask(signal));
+        const sent = performance.now();
+        baseline.add(sent, await ask(signal));
         await new Promise((resolve) => setTimeout(resolve, options.intervalMs));
       }
       const atStart = baseline.counts();
@@ -75,10 +78,13 @@ export function httpMeasure(options: HttpMeasureOptions): ShareMeasure {
       return {
         source,
         intervalMs: options.intervalMs,
+        continuous: true,
         sample: async (sampleSignal) => {
-          window.add(performance.now(), await ask(sampleSignal));
+          const sent = performance.now();
+          window.add(sent, await ask(sampleSignal));
           const now = window.counts();
-          return remainingShare(now.region, atStart.region, now.total, atStart.total);
+          const share = remainingShare(now.region, atStart.region, now.total, atStart.total);
+          return { points: [{ share, at: sent }], asOf: sent };
         },
         close: () => undefined,
       };

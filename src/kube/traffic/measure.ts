@@ -1,7 +1,10 @@
 // Measuring a drain: a measure takes its baseline just before the drain is applied, then is sampled
 // from the moment it is applied until the remaining share has stayed at or below 1 - threshold for
 // the hold. The result is what traffic.drain reports: time-to-drain, the standard crossings and the
-// curve. A measure whose source has no baseline yet (a metric not scraped twice since its exporter
+// curve. Each share is dated by the moment it describes, as its source knows it (the scrape behind a
+// Prometheus rate, the watch event that changed an endpoint count, the request an answer came to),
+// not by when the measure got to read it: read late, a drain would always look slower than it was.
+// A measure whose source has no baseline yet (a metric not scraped twice since its exporter
 // or Prometheus started) waits for one, within a bound, saying so at each retry: a drill started a
 // moment too early is not a failed drill.
 import { formatDuration } from '../../duration-text.ts';
@@ -9,13 +12,32 @@ import { type CurvePoint, REPORTED_THRESHOLDS, ShareTracker } from './share.ts';
 
 export type MeasureSource = 'prometheus' | 'endpoints' | 'http';
 
+/** A remaining share (1 at drain start) and the moment it describes. */
+export interface SharePoint {
+  share: number;
+  /** When the share was so, on the monotonic clock (performance.now()); absent: when it was read. */
+  at?: number;
+}
+
+/** What one reading of a measure learnt. */
+export interface ShareReading {
+  /** Shares not read before, oldest first; none when nothing changed. */
+  points: SharePoint[];
+  /** Until when the source is known to have kept its last share (monotonic clock); absent: the read. */
+  asOf?: number;
+}
+
 /** A measure, once its baseline is taken. */
 export interface ShareSampler {
   readonly source: MeasureSource;
   /** How often to sample; measures driven by watches sample their cached state cheaply. */
   readonly intervalMs: number;
-  /** The remaining share now (1 at drain start), or undefined while no value is known. */
-  sample(signal: AbortSignal): Promise<number | undefined>;
+  /**
+   * The share moves continuously between points (a rate over an interval, a sliding window), so a
+   * crossing is interpolated between them; otherwise it holds until the next point.
+   */
+  readonly continuous?: boolean;
+  sample(signal: AbortSignal): Promise<ShareReading>;
   close(): void;
 }
 
@@ -99,6 +121,12 @@ export interface MeasureOptions {
   timeoutMs?: number;
   signal: AbortSignal;
   progress: Progress;
+  /**
+   * When the drain's first change was sent (monotonic clock), once it has been: time is counted from
+   * then rather than from `startedAt`, so the reads a drain makes before it changes anything (a
+   * slow API server) do not count as time the traffic took to leave.
+   */
+  changedAt?: () => number | undefined;
   /** The monotonic clock, in ms; injectable for tests. */
   now?: () => number;
 }
@@ -108,18 +136,22 @@ export class DrainNotReached extends Error {
 }
 
 /**
- * Samples from `startedAt` (the monotonic time the drain was applied) until the share has stayed at
- * or below 1 - threshold for the hold. Fails at the timeout, or when the signal aborts (the step's
+ * Samples from `startedAt` (the monotonic time the drain began) until the share has stayed at or
+ * below 1 - threshold for the hold. Fails at the timeout, or when the signal aborts (the step's
  * timeout), with a message giving the share reached.
  */
 export async function measureDrain(
   sampler: ShareSampler,
-  startedAt: number,
+  began: number,
   options: MeasureOptions,
 ): Promise<DrainMeasurement> {
   const now = options.now ?? (() => performance.now());
-  const tracker = new ShareTracker([...REPORTED_THRESHOLDS, options.threshold], options.holdMs);
-  const deadline = options.timeoutMs === undefined ? undefined : startedAt + options.timeoutMs;
+  const startedAt = (): number => options.changedAt?.() ?? began;
+  const tracker = new ShareTracker([...REPORTED_THRESHOLDS, options.threshold], options.holdMs, {
+    continuous: sampler.continuous,
+  });
+  const deadline = (): number | undefined =>
+    options.timeoutMs === undefined ? undefined : startedAt() + options.timeoutMs;
   const notReached = (why: string): DrainNotReached => {
     const last = tracker.last;
     const reached = last
@@ -132,16 +164,22 @@ export async function measureDrain(
   try {
     for (;;) {
       if (options.signal.aborted) {
-        throw notReached(`when the step stopped after ${formatDuration(Math.round(now() - startedAt))}`);
+        throw notReached(`when the step stopped after ${formatDuration(Math.round(now() - startedAt()))}`);
       }
-      const share = await sampler.sample(options.signal).catch((error: unknown) => {
+      const reading = await sampler.sample(options.signal).catch((error: unknown) => {
         if (options.signal.aborted) return undefined;
         throw error;
       });
-      const ms = Math.round(now() - startedAt);
-      if (share !== undefined) {
-        tracker.add(ms, share);
-        options.progress(`share ${share.toFixed(2)}`, { share, ms, source: sampler.source });
+      const read = now();
+      // A share known from before the drain (its baseline's) holds at its start.
+      const msOf = (at: number | undefined): number => Math.max(0, Math.round((at ?? read) - startedAt()));
+      if (reading !== undefined) {
+        for (const { share, at } of reading.points) {
+          const ms = msOf(at);
+          tracker.add(ms, share);
+          options.progress(`share ${share.toFixed(2)}`, { share, ms, source: sampler.source });
+        }
+        tracker.heldUntil(msOf(reading.asOf));
         const crossed = tracker.crossedAt(options.threshold);
         if (crossed !== undefined) {
           return {
@@ -151,10 +189,11 @@ export async function measureDrain(
           };
         }
       }
-      if (deadline !== undefined && now() >= deadline) {
+      const end = deadline();
+      if (end !== undefined && now() >= end) {
         throw notReached(`within its timeout of ${formatDuration(options.timeoutMs ?? 0)}`);
       }
-      const wait = Math.min(sampler.intervalMs, deadline === undefined ? Infinity : Math.max(0, deadline - now()));
+      const wait = Math.min(sampler.intervalMs, end === undefined ? Infinity : Math.max(0, end - now()));
       await sleep(wait, options.signal);
     }
   } finally {

@@ -1,6 +1,11 @@
 // The region's remaining traffic share over time, as pure functions of samples: when it crossed
 // each threshold (a crossing counts only once the share has stayed at or below the level for the
 // hold, so one quiet sample does not end a drain), and the sampled curve, bounded in size.
+// Samples are dated by the moment they describe, not by when they were read. Between two samples
+// a share either holds (a count of endpoints changes at an event: the crossing is the first sample
+// at or below the level) or moves continuously (a rate averaged over a scrape interval: the crossing
+// is interpolated between the last sample above the level and the first at or below it, so a
+// crossing is not dated a whole scrape late).
 
 /** The drained fractions whose crossing times every drain reports: 0.5 means half the traffic is gone. */
 export const REPORTED_THRESHOLDS = [0.5, 0.9, 0.99, 1] as const;
@@ -43,33 +48,53 @@ interface Crossing {
   confirmed?: number;
 }
 
+export interface ShareTrackerOptions {
+  /** The share moves continuously between samples: crossings are interpolated (default: it holds). */
+  continuous?: boolean;
+  maxPoints?: number;
+}
+
 /** Crossing times of several thresholds, from samples in time order. */
 export class ShareTracker {
   readonly #holdMs: number;
   readonly #thresholds: readonly number[];
   readonly #crossings = new Map<number, Crossing>();
   readonly #curve: BoundedCurve;
+  readonly #continuous: boolean;
   #last?: CurvePoint;
   #lowest = Number.POSITIVE_INFINITY;
 
-  constructor(thresholds: readonly number[], holdMs: number, maxPoints = MAX_CURVE_POINTS) {
+  constructor(thresholds: readonly number[], holdMs: number, options: ShareTrackerOptions = {}) {
     this.#thresholds = [...new Set(thresholds)].sort((a, b) => a - b);
     this.#holdMs = holdMs;
-    this.#curve = new BoundedCurve(maxPoints);
+    this.#continuous = options.continuous ?? false;
+    this.#curve = new BoundedCurve(options.maxPoints ?? MAX_CURVE_POINTS);
     for (const threshold of this.#thresholds) this.#crossings.set(threshold, {});
   }
 
+  /** A sample: the share `ms` after drain start. */
   add(ms: number, share: number): void {
+    // The share is 1 at drain start, by definition: the first sample is interpolated from there.
+    const previous = this.#last ?? [0, 1];
     this.#last = [ms, share];
     this.#lowest = Math.min(this.#lowest, share);
     this.#curve.add(ms, share);
     for (const [threshold, crossing] of this.#crossings) {
       if (crossing.confirmed !== undefined) continue;
-      if (share > levelOf(threshold)) {
+      const level = levelOf(threshold);
+      if (share > level) {
         crossing.candidate = undefined;
         continue;
       }
-      crossing.candidate ??= ms;
+      crossing.candidate ??= this.#continuous ? interpolate(previous, [ms, share], level) : ms;
+    }
+    this.heldUntil(ms);
+  }
+
+  /** The source is known to have kept its last share until `ms` after drain start: holds count to it. */
+  heldUntil(ms: number): void {
+    for (const crossing of this.#crossings.values()) {
+      if (crossing.confirmed !== undefined || crossing.candidate === undefined) continue;
       if (ms - crossing.candidate >= this.#holdMs) crossing.confirmed = crossing.candidate;
     }
   }
@@ -103,6 +128,17 @@ export class ShareTracker {
   curve(): CurvePoint[] {
     return this.#curve.points();
   }
+}
+
+/**
+ * When a share moving in a straight line from `above` (over the level) to `below` (at or under it)
+ * met the level, to the ms; never before `above`.
+ */
+function interpolate(above: CurvePoint, below: CurvePoint, level: number): number {
+  const [fromMs, from] = above;
+  const [toMs, to] = below;
+  if (!(from > level) || toMs <= fromMs) return toMs;
+  return Math.round(fromMs + ((from - level) / (from - to)) * (toMs - fromMs));
 }
 
 /**

@@ -1,8 +1,11 @@
 // Package traffic simulates the users of the demo shop reaching it through a global load
 // balancer that answers DNS queries: every client resolves a region (with probability
 // proportional to the HTTPRoute's backendRef weights, among the regions whose Service has a ready
-// endpoint), keeps the answer for a jittered TTL, and sends requests there at a steady rate. No
-// request is ever sent anywhere: requests are counters, exported in Prometheus' text format.
+// endpoint), keeps the answer for a jittered TTL, and sends requests there at a steady rate. A few
+// clients are sticky: they ignore the TTL and keep their answer far longer (a long-lived
+// connection, a resolver that caches past the TTL), so a drained region keeps a long tail of
+// traffic after 99% of it is gone, as real regions do. No request is ever sent anywhere: requests
+// are counters, exported in Prometheus' text format.
 //
 // From its own counts the simulator also records the ground truth of every drain: when a region
 // stopped being eligible, and when its share of requests over a sliding window first fell to
@@ -34,6 +37,9 @@ type Config struct {
 	TTL time.Duration
 	// Jitter spreads each TTL uniformly over TTL x [1-Jitter, 1+Jitter] (0: every TTL is TTL).
 	Jitter float64
+	// Sticky is the tail of clients that ignore the TTL (none by default); SetSticky changes it
+	// while the simulator runs.
+	Sticky Sticky
 	// NegativeTTL is how long a client that got no answer (no eligible region) waits to ask again.
 	NegativeTTL time.Duration
 	// Tick is the simulation step; Window (a multiple of Tick) the span shares are measured over.
@@ -69,13 +75,37 @@ func (c Config) Defaults() Config {
 	if c.Thresholds == nil {
 		c.Thresholds = DefaultThresholds
 	}
+	c.Sticky = c.Sticky.orNone()
 	return c
+}
+
+// Sticky describes the clients that ignore the DNS TTL.
+type Sticky struct {
+	// Fraction of the clients (0 to 1) that keep every answer for For instead of a TTL.
+	Fraction float64
+	// For is how long a sticky client keeps an answer.
+	For time.Duration
+}
+
+// orNone is the tail, or no tail at all (the zero Sticky) when either field makes it empty.
+func (s Sticky) orNone() Sticky {
+	if s.For <= 0 || s.Fraction <= 0 {
+		return Sticky{}
+	}
+	return s
+}
+
+// count is how many of n clients are sticky: the first ones, so the tail has the same size in
+// every run.
+func (s Sticky) count(n int) int {
+	return min(n, int(math.Round(s.orNone().Fraction*float64(n))))
 }
 
 type client struct {
 	region  int // -1: no answer
 	expires time.Time
 	credit  float64 // requests owed but not yet issued (fractional)
+	sticky  bool
 }
 
 // Simulator is the set of clients and the resolver they ask.
@@ -134,8 +164,10 @@ func New(cfg Config, reg prometheus.Registerer) *Simulator {
 			Name: "drill_sandbox_clients", Help: "Clients whose cached DNS answer is the region.",
 		}, []string{"region"}),
 	}
+	sticky := cfg.Sticky.count(cfg.Clients)
 	for i := range s.clients {
 		s.clients[i].region = -1
+		s.clients[i].sticky = i < sticky
 	}
 	for _, r := range cfg.Regions {
 		s.requests.WithLabelValues(r)
@@ -151,7 +183,39 @@ func New(cfg Config, reg prometheus.Registerer) *Simulator {
 }
 
 // Config is the configuration in effect (defaults filled in).
-func (s *Simulator) Config() Config { return s.cfg }
+func (s *Simulator) Config() Config {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.cfg
+}
+
+// SetSticky changes the tail of sticky clients at now. Sticky clients, and clients that stop being
+// sticky, keep their answer but get a new expiry drawn as at start (uniform over the time they now
+// keep an answer), so the clients are at once spread as if the new tail had always been: a drain
+// right after shows the tail it configures. It reports whether anything changed.
+func (s *Simulator) SetSticky(now time.Time, sticky Sticky) bool {
+	s.mu.Lock()
+	sticky = sticky.orNone()
+	if s.cfg.Sticky == sticky {
+		s.mu.Unlock()
+		return false
+	}
+	s.cfg.Sticky = sticky
+	n := sticky.count(len(s.clients))
+	for i := range s.clients {
+		c := &s.clients[i]
+		changed := c.sticky != (i < n)
+		c.sticky = i < n
+		// Before the first step, start spreads every expiry; a client without an answer asks soon.
+		if s.last.IsZero() || c.region < 0 || !changed && !c.sticky {
+			continue
+		}
+		c.expires = now.Add(time.Duration(float64(s.keep(c)) * s.rng.Float64()))
+	}
+	s.mu.Unlock()
+	s.writeTruth()
+	return true
+}
 
 // SetBackends tells the resolver what the route and the health checks say now. A region whose
 // eligible weight drops to 0 starts a drain in the ground truth; one that becomes eligible again
@@ -267,9 +331,17 @@ func (s *Simulator) Step(now time.Time) {
 	changed := first
 	observed := s.tracker.Observe(now, func(region string) (float64, bool) {
 		for i, r := range s.cfg.Regions {
-			if r == region {
-				return s.window.Share(i)
+			if r != region {
+				continue
 			}
+			share, ok := s.window.Share(i)
+			// A client still holding the region is traffic not yet gone, even in a window its
+			// requests (one a second, on the tick after each full credit) happen to miss: the
+			// region is all drained only once no client holds it and the window is empty.
+			if ok && share == 0 && perRegion[i] > 0 {
+				share = math.SmallestNonzeroFloat64
+			}
+			return share, ok
 		}
 		return 0, false
 	})
@@ -295,25 +367,36 @@ func (s *Simulator) start(now time.Time) {
 }
 
 // resolve asks the load balancer: a region with probability proportional to its eligible
-// weight, kept for a jittered TTL (scaled by part, for the first answers); no answer is kept for
-// NegativeTTL.
+// weight, kept for a jittered TTL or, by a sticky client, for Sticky.For (scaled by part, for the
+// first answers); no answer is kept for NegativeTTL.
 func (s *Simulator) resolve(c *client, now time.Time, weights []float64, part float64) {
 	c.region = Choose(weights, s.rng.Float64())
-	ttl := s.cfg.NegativeTTL
-	if c.region >= 0 {
-		ttl = time.Duration(float64(s.cfg.TTL) * (1 + s.cfg.Jitter*(2*s.rng.Float64()-1)))
+	c.expires = now.Add(time.Duration(float64(s.keep(c)) * part))
+}
+
+// keep is how long c keeps the answer it holds.
+func (s *Simulator) keep(c *client) time.Duration {
+	switch {
+	case c.region < 0:
+		return s.cfg.NegativeTTL
+	case c.sticky:
+		return s.cfg.Sticky.For
+	default:
+		return time.Duration(float64(s.cfg.TTL) * (1 + s.cfg.Jitter*(2*s.rng.Float64()-1)))
 	}
-	c.expires = now.Add(time.Duration(float64(ttl) * part))
 }
 
 // Truth is the content of the truth file.
 type Truth struct {
-	WindowMs   int64            `json:"windowMs"`
-	TickMs     int64            `json:"tickMs"`
-	TTLMs      int64            `json:"ttlMs"`
-	Thresholds []float64        `json:"thresholds"`
-	Regions    map[string]Drain `json:"regions"`
-	History    []Drain          `json:"history"`
+	WindowMs int64 `json:"windowMs"`
+	TickMs   int64 `json:"tickMs"`
+	TTLMs    int64 `json:"ttlMs"`
+	// StickyFraction of the clients keep their answers for StickyForMs, ignoring the TTL.
+	StickyFraction float64          `json:"stickyFraction"`
+	StickyForMs    int64            `json:"stickyForMs"`
+	Thresholds     []float64        `json:"thresholds"`
+	Regions        map[string]Drain `json:"regions"`
+	History        []Drain          `json:"history"`
 }
 
 // Truth is the ground truth now.
@@ -326,6 +409,7 @@ func (s *Simulator) Truth() Truth {
 func (s *Simulator) truthLocked() Truth {
 	return Truth{
 		WindowMs: s.cfg.Window.Milliseconds(), TickMs: s.cfg.Tick.Milliseconds(), TTLMs: s.cfg.TTL.Milliseconds(),
+		StickyFraction: s.cfg.Sticky.Fraction, StickyForMs: s.cfg.Sticky.For.Milliseconds(),
 		Thresholds: s.cfg.Thresholds, Regions: s.tracker.Draining(), History: s.tracker.History(),
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"log"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -27,7 +28,14 @@ import (
 var (
 	httpRoutes     = gatewayv1.SchemeGroupVersion.WithResource("httproutes")
 	endpointSlices = schema.GroupVersionResource{Group: discoveryv1.GroupName, Version: "v1", Resource: "endpointslices"}
+	configMaps     = schema.GroupVersionResource{Version: "v1", Resource: "configmaps"}
 )
+
+// ClientsConfigMap names the ConfigMap, in the route's namespace, that shapes the clients while
+// the simulator runs: `stickyFraction` (0 to 1) of the clients keep every answer for `stickyFor`
+// (a Go duration) instead of the TTL. Without it, or with either key missing or 0, no client is
+// sticky. A value that does not parse is logged and the tail stays as it was.
+const ClientsConfigMap = "traffic-clients"
 
 // Source says which objects feed the resolver.
 type Source struct {
@@ -49,6 +57,7 @@ func Watch(ctx context.Context, client dynamic.Interface, src Source, sim *Simul
 		o.LabelSelector = fmt.Sprintf("%s in (%s)", discoveryv1.LabelServiceName, strings.Join(services, ","))
 	})
 	slices := sliceFactory.ForResource(endpointSlices)
+	clients := factory.ForResource(configMaps)
 
 	// The two informers call update concurrently; each call reads both caches whole, and mu keeps
 	// one from overwriting a newer state with an older one.
@@ -93,6 +102,25 @@ func Watch(ctx context.Context, client dynamic.Interface, src Source, sim *Simul
 			return err
 		}
 	}
+	updateClients := func() {
+		var data map[string]string
+		if obj, err := clients.Lister().ByNamespace(src.Namespace).Get(ClientsConfigMap); err == nil {
+			data, _, _ = unstructured.NestedStringMap(obj.(*unstructured.Unstructured).Object, "data")
+		}
+		sticky, err := ParseSticky(data)
+		if err != nil {
+			log.Printf("traffic: ConfigMap %s/%s: %v", src.Namespace, ClientsConfigMap, err)
+			return
+		}
+		sim.SetSticky(time.Now(), sticky)
+	}
+	if _, err := clients.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
+		AddFunc:    func(any) { updateClients() },
+		UpdateFunc: func(any, any) { updateClients() },
+		DeleteFunc: func(any) { updateClients() },
+	}); err != nil {
+		return err
+	}
 	factory.Start(ctx.Done())
 	sliceFactory.Start(ctx.Done())
 	for gvr, ok := range factory.WaitForCacheSync(ctx.Done()) {
@@ -106,8 +134,29 @@ func Watch(ctx context.Context, client dynamic.Interface, src Source, sim *Simul
 		}
 	}
 	acceptGateways(ctx, client, src.Namespace)
+	updateClients()
 	update()
 	return nil
+}
+
+// ParseSticky reads the tail from the data of ClientsConfigMap.
+func ParseSticky(data map[string]string) (Sticky, error) {
+	var sticky Sticky
+	if v, ok := data["stickyFraction"]; ok {
+		f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+		if err != nil || f < 0 || f > 1 {
+			return Sticky{}, fmt.Errorf("stickyFraction %q is not a number from 0 to 1", v)
+		}
+		sticky.Fraction = f
+	}
+	if v, ok := data["stickyFor"]; ok {
+		d, err := time.ParseDuration(strings.TrimSpace(v))
+		if err != nil || d < 0 {
+			return Sticky{}, fmt.Errorf("stickyFor %q is not a duration like 40s", v)
+		}
+		sticky.For = d
+	}
+	return sticky, nil
 }
 
 func fromUnstructured(obj runtime.Object, into any) error {
