@@ -26,7 +26,12 @@ export default class Version extends Command {
     const connection = connectionOptions(flags);
     const report = await versionReport(
       this.config.version,
-      flags.client ? undefined : { ...connection, requestTimeoutMs: connection.requestTimeoutMs || VERSION_TIMEOUT_MS },
+      flags.client
+        ? undefined
+        : {
+            ...connection,
+            requestTimeoutMs: flags['request-timeout'] > 0 ? flags['request-timeout'] : VERSION_TIMEOUT_MS,
+          },
     );
     const rendered = renderVersion(report);
     this.log(flags.output === 'json' ? JSON.stringify(report, null, 2) : rendered.lines.join('\n'));

@@ -6,7 +6,7 @@
  * what a strategy requires) are read from the same keywords editors use. Permissions depend on the
  * inputs, so they are given for the action's examples, which the schema carries too.
  */
-import { findAction, actionNames } from '../actions/registry.ts';
+import { actionNames, actions, findAction } from '../actions/registry.ts';
 import type { ActionSpec } from '../actions/action.ts';
 import { describePermission } from '../kube/access.ts';
 import { DURATION_PATTERN, POSITIVE_DURATION_PATTERN } from './duration.ts';
@@ -56,7 +56,7 @@ export const NAMESPACE_PLACEHOLDER = 'NAMESPACE';
 export class ExplainError extends Error {}
 
 export function actionDocs(): ActionDoc[] {
-  return actionNames.map((name) => actionDoc(findAction(name) as ActionSpec));
+  return actions.map(actionDoc);
 }
 
 /** `nodes.drain`, `nodes.drain.parallelism`, `traffic.drain.measure.source`. */
