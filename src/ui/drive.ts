@@ -38,12 +38,18 @@ export async function driveRun(
             process.stderr.write(`${line}\n`);
           });
     const result = await drill(interrupts, view);
-    if (output === 'json') {
-      log(JSON.stringify(result.report, null, 2));
-    } else {
-      const { renderSummary } = await import('../report/summary.ts');
-      log(`\n${renderSummary(result.report)}\n\njournal and report: ${result.runDir}`);
+    try {
+      if (output === 'json') {
+        log(JSON.stringify(result.report, null, 2));
+      } else {
+        const { renderSummary } = await import('../report/summary.ts');
+        log(`\n${renderSummary(result.report)}\n\njournal and report: ${result.runDir}`);
+      }
+    } catch (error) {
+      // The run is over and rolled back: a summary that cannot be drawn never changes its exit code.
+      process.stderr.write(`the summary could not be shown (${String(error)}); the report is in ${result.runDir}\n`);
     }
+    for (const note of result.notes) process.stderr.write(`${note}\n`);
     return result.exitCode;
   } finally {
     for (const name of SIGNALS) process.off(name, onSignal);
