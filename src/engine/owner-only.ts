@@ -12,6 +12,7 @@ import {
   fdatasyncSync,
   mkdirSync,
   openSync,
+  renameSync,
   rmSync,
   statSync,
   writeFileSync,
@@ -40,10 +41,21 @@ export function makeOwnerDir(dir: string): void {
   }
 }
 
-/** Writes a file of the run folder, its owner's alone even when it was there before. */
+/**
+ * Writes a file of the run folder, its owner's alone even when it was there before. The text goes
+ * to a new file first, renamed over the old one once whole: a full disk leaves the old file (or
+ * none), never an empty or cut one.
+ */
 export function writeOwnerFile(path: string, text: string): void {
-  writeFileSync(path, text, { mode: 0o600 });
-  chmodSync(path, 0o600);
+  const partial = `${path}.partial`;
+  try {
+    writeFileSync(partial, text, { mode: 0o600 });
+    chmodSync(partial, 0o600);
+    renameSync(partial, path);
+  } catch (error) {
+    rmSync(partial, { force: true });
+    throw error;
+  }
 }
 
 /**
