@@ -12,8 +12,9 @@
 // A journal that cannot be written (a full disk, its folder removed) stops the run before its next
 // change: the step under way is stopped (`aborted`), no other step starts, a change whose record
 // could not be written is not made, and the rollback undoes the changes from the records the run
-// keeps in memory. Each later event is still offered to the journal (space may come back), but a
-// failure no longer stops anything: the rollback goes on, and the terminal is told.
+// keeps in memory. Each later event is still offered to the journal (space may come back: the first
+// event stored again is preceded by a run.progress giving the gap), but a failure no longer stops
+// anything: the rollback goes on, and the terminal is told.
 //
 // Every event is stamped through the run's Redactor (redact.ts) before the journal or any handler
 // sees it, and so is every text shown to the person at a prompt: no secret leaves the run.
@@ -186,6 +187,8 @@ class Run {
   /** The first failure to write the journal; the run stops at it. */
   #journalFailure: JournalWriteError | undefined;
   #rollingBack = false;
+  /** Events the journal failed to store since the last it stored. */
+  #unjournaled = 0;
 
   constructor(options: RunOptions, prior?: PriorRun) {
     this.#options = options;
@@ -533,7 +536,7 @@ class Run {
     const id = this.#nextId++;
     const event = this.#stamp({ type: 'undo.recorded', id, step, phase, context, change });
     try {
-      this.#options.journal(event);
+      this.#journal(event);
     } catch (error) {
       if (!(error instanceof JournalWriteError)) throw error;
       this.#journalBroke(error);
@@ -581,12 +584,27 @@ class Run {
   #emit(event: Unstamped<RunEvent>): void {
     const stamped = this.#stamp(event);
     try {
-      this.#options.journal(stamped);
+      this.#journal(stamped);
     } catch (error) {
       if (error instanceof JournalWriteError) this.#journalBroke(error);
       else this.#notify(this.#stamp({ type: 'run.progress', message: `journal: ${messageOf(error)}` }));
     }
     this.#notify(stamped);
+  }
+
+  /** Writes an event; the first written after some that could not be is preceded by a word on the gap. */
+  #journal(event: RunEvent): void {
+    if (this.#unjournaled > 0 && this.#journalFailure) {
+      const gap = `${String(this.#unjournaled)} events before this one could not be journaled (${this.#journalFailure.message})`;
+      this.#options.journal(this.#stamp({ type: 'run.progress', message: gap }));
+      this.#unjournaled = 0;
+    }
+    try {
+      this.#options.journal(event);
+    } catch (error) {
+      if (error instanceof JournalWriteError) this.#unjournaled++;
+      throw error;
+    }
   }
 
   /** The first failure to write the journal stops the step under way; the rollback is never stopped. */

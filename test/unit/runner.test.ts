@@ -515,4 +515,29 @@ describe('a journal that cannot be written', () => {
     assert.equal(rollbackStep?.type === 'step.finished' && rollbackStep.status, 'succeeded');
     assert.ok(seen.some((e) => e.type === 'run.progress' && e.message.includes('the rollback goes on without it')));
   });
+
+  test('a journal that works again after a failure says how many events it lost, before the next it stores', async () => {
+    const stored: RunEvent[] = [];
+    const h = harness(runbook([{ id: 'a', name: 'a', behave: 'fail' }]), {
+      journal: (event) => {
+        if (event.type === 'rollback.started') throw diskFull();
+        stored.push(event);
+      },
+    });
+    const result = await runRunbook(h.options);
+    assert.equal(result.rollback, 'succeeded');
+    const types = stored.map((e) => e.type);
+    assert.deepEqual(types.slice(types.indexOf('step.finished')), [
+      'step.finished',
+      'run.progress',
+      'undo.finished',
+      'rollback.finished',
+      'run.finished',
+    ]);
+    const gap = stored.find((e) => e.type === 'run.progress');
+    assert.match(
+      gap?.type === 'run.progress' ? gap.message : '',
+      /^1 events before this one could not be journaled \(cannot write the journal .*ENOSPC/,
+    );
+  });
 });
