@@ -13,18 +13,11 @@ import { automaticInteraction } from './interaction.ts';
 import type { Interrupts } from './interrupts.ts';
 import { Journal } from './journal.ts';
 import type { RollbackPolicy } from './rollback-policy.ts';
-import {
-  carriedOver,
-  checkSecretsGiven,
-  findRunDir,
-  priorRunOf,
-  readJournal,
-  readRunbookCopy,
-  writeReport,
-} from './run-folder.ts';
+import { carriedOver, checkSecretsGiven, findRunDir, priorRunOf, readJournal, readRunbookCopy } from './run-folder.ts';
 import { resumeRun, rollbackSteps, undoOnCluster } from './runner.ts';
 import { AuditTrail } from './audit-trail.ts';
 import {
+  closingNotes,
   defaultJournalDir,
   type DrillResult,
   ExitCode,
@@ -135,8 +128,8 @@ export async function resumeDrill(options: ResumeOptions, view: RunView): Promis
       Date.now() - lastAt,
     );
     await audit?.flush();
-    writeReport(runDir, report.report);
-    return { report: report.report, runDir, exitCode: exitCodeOf(result.status, result.missedTarget) };
+    const notes = closingNotes(runDir, report.report, result.journalFailure);
+    return { report: report.report, runDir, exitCode: exitCodeOf(result.status, result.missedTarget), notes };
   } finally {
     await lock.release();
     journal.close();

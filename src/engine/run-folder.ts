@@ -5,7 +5,7 @@
 // A run killed while writing an event leaves a last line cut short; it is reported and left out,
 // since every event before it was flushed whole. A bad line anywhere else is a damaged journal.
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { Report } from '../report/model.ts';
 import type { Runbook } from '../runbook/schema.ts';
@@ -13,6 +13,7 @@ import { secretParams } from '../runbook/semantic.ts';
 import { templateReferences } from '../runbook/template.ts';
 import type { RunEvent, RunStarted, UndoRecorded } from './events.ts';
 import type { PriorRun, RecordedChange } from './runner.ts';
+import { writeOwnerFile } from './owner-only.ts';
 import { ExitCode, RunRefused } from './session.ts';
 import { JOURNAL_FILE, listRuns } from './journal-dir.ts';
 
@@ -23,12 +24,12 @@ export const REPORT_FILE = 'report.json';
 
 /** Stores the runbook's text beside the journal; returns its sha256 for run.started. */
 export function keepRunbook(source: string, runDir: string): string {
-  writeFileSync(join(runDir, RUNBOOK_COPY), source, { mode: 0o600 });
+  writeOwnerFile(join(runDir, RUNBOOK_COPY), source);
   return sha256(source);
 }
 
 export function writeReport(runDir: string, report: Report): void {
-  writeFileSync(join(runDir, REPORT_FILE), `${JSON.stringify(report, null, 2)}\n`, { mode: 0o600 });
+  writeOwnerFile(join(runDir, REPORT_FILE), `${JSON.stringify(report, null, 2)}\n`);
 }
 
 export function sha256(text: string): string {

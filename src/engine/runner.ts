@@ -9,6 +9,13 @@
 // same phase later from the journal alone. A handler that throws (a view, a report) is isolated:
 // it can never skip the rollback or the closing `run.finished`.
 //
+// A journal that cannot be written (a full disk, its folder removed) stops the run before its next
+// change: the step under way is stopped (`aborted`), no other step starts, a change whose record
+// could not be written is not made, and the rollback undoes the changes from the records the run
+// keeps in memory. Each later event is still offered to the journal (space may come back: the first
+// event stored again is preceded by a run.progress giving the gap), but a failure no longer stops
+// anything: the rollback goes on, and the terminal is told.
+//
 // Every event is stamped through the run's Redactor (redact.ts) before the journal or any handler
 // sees it, and so is every text shown to the person at a prompt: no secret leaves the run.
 
@@ -22,6 +29,7 @@ import { resolveStepInput } from '../runbook/resolve.ts';
 import type { RollbackStep, Runbook, Step } from '../runbook/schema.ts';
 import { watchAbortConditions } from './abort-conditions.ts';
 import { type Clock, startClock } from './clock.ts';
+import { JournalWriteError } from './journal.ts';
 import type {
   EventHandler,
   PlannedSpan,
@@ -98,6 +106,8 @@ export interface RunResult {
   /** Every step that ran succeeded, but at least one target was missed. */
   missedTarget: boolean;
   rollback?: RollbackStatus;
+  /** Why the journal could not be written, when it could not: the run stopped there. */
+  journalFailure?: string;
 }
 
 /** A run read back from its journal, for `kubectl drill rollback`. */
@@ -136,6 +146,9 @@ class Interrupted extends Error {
 /** An abortIf condition tripped. */
 class Tripped extends Error {}
 
+/** The journal cannot be written: no further change may be made. */
+class JournalBroken extends Error {}
+
 const NEVER_ABORTED = new AbortController().signal;
 
 export async function runRunbook(options: RunOptions): Promise<RunResult> {
@@ -173,6 +186,11 @@ class Run {
   readonly #spans: PlannedSpan[];
   readonly #redactor: Redactor;
   #announced = false;
+  /** The first failure to write the journal; the run stops at it. */
+  #journalFailure: JournalWriteError | undefined;
+  #rollingBack = false;
+  /** Events the journal failed to store since the last it stored. */
+  #unjournaled = 0;
 
   constructor(options: RunOptions, prior?: PriorRun) {
     this.#options = options;
@@ -233,7 +251,13 @@ class Run {
       runTargetMs === undefined ? undefined : status === 'succeeded' ? durationMs <= runTargetMs : false;
     if (metTarget === false) this.#missedTarget = true;
     this.#emit({ type: 'run.finished', status, durationMs, targetMs: runTargetMs, metTarget, reason });
-    return { status, durationMs, missedTarget: status === 'succeeded' && this.#missedTarget, rollback };
+    return {
+      status,
+      durationMs,
+      missedTarget: status === 'succeeded' && this.#missedTarget,
+      rollback,
+      journalFailure: this.#journalFailure?.message,
+    };
   }
 
   async #runSteps(): Promise<{ status: RunStatus; reason?: string }> {
@@ -251,6 +275,7 @@ class Run {
     });
     try {
       for (const step of this.#selectedSteps()) {
+        if (this.#journalFailure) return this.#stoppedByJournal(this.#journalFailure);
         if (signal.aborted) return { status: 'interrupted', reason: interruptReason(signal) };
         if (this.#tripped) return { status: 'aborted', reason: this.#tripped.message };
         const outcome = await this.#runStep(step, 'steps', signal);
@@ -260,10 +285,15 @@ class Run {
         result = { status: 'failed', reason: `step "${step.id}" failed: ${outcome.error}` };
         if ((step.onFailure ?? 'abort') !== 'continue') return result;
       }
-      return result;
+      // The last step's end could not be journaled: the run is not known to be whole, so it is undone.
+      return this.#journalFailure ? this.#stoppedByJournal(this.#journalFailure) : result;
     } finally {
       stopWatching();
     }
+  }
+
+  #stoppedByJournal(failure: JournalWriteError): { status: RunStatus; reason: string } {
+    return { status: 'aborted', reason: failure.message };
   }
 
   /** The run's policy, and in a terminal the person's say (rolling back is the default answer). */
@@ -297,6 +327,7 @@ class Run {
    * under everything.
    */
   async rollBack(reason: string): Promise<RollbackStatus> {
+    this.#rollingBack = true;
     this.#announce();
     const steps = rollbackSteps(this.#options.runbook);
     const pending = this.#pendingChanges();
@@ -349,9 +380,13 @@ class Run {
   #announce(): void {
     if (this.#announced) return;
     this.#announced = true;
-    this.#options.onStarted?.((message) => {
-      this.#emit({ type: 'run.progress', message });
-    });
+    try {
+      this.#options.onStarted?.((message) => {
+        this.#emit({ type: 'run.progress', message });
+      });
+    } catch (error) {
+      this.#emit({ type: 'run.progress', message: `the run's surroundings failed to start: ${messageOf(error)}` });
+    }
   }
 
   #selectedSteps(): Step[] {
@@ -424,6 +459,9 @@ class Run {
       targetMs,
       timeoutMs,
     });
+    // Not even the step's start could be journaled: nothing of it runs.
+    if (this.#journalFailure && phase === 'steps')
+      return finish({ status: 'aborted', error: this.#journalFailure.message });
     started = this.#clock.t();
     if (phase === 'steps') this.#stepStarts.set(step.id, started);
     const controller = new AbortController();
@@ -466,7 +504,9 @@ class Run {
     } catch (error) {
       const cause: unknown = controller.signal.aborted ? controller.signal.reason : error;
       if (cause instanceof Interrupted) return finish({ status: 'interrupted', error: 'interrupted' });
-      if (cause instanceof Tripped) return finish({ status: 'aborted', error: cause.message });
+      if (cause instanceof Tripped || cause instanceof JournalBroken) {
+        return finish({ status: 'aborted', error: cause.message });
+      }
       // An action that times out on its own says more ("... last seen: ...") than the step's timer.
       const ownError = error instanceof Error && error !== cause && error.name !== 'AbortError';
       return finish({ status: 'failed', error: ownError ? error.message : messageOf(cause) });
@@ -490,11 +530,23 @@ class Run {
     }
   }
 
-  /** Journals a change before it is made; a journal that cannot store it stops the change. */
+  /**
+   * Journals a change before it is made; a journal that cannot store it stops the change (by
+   * throwing into the action), and once the journal has failed no change of the steps is made.
+   * A rollback step's change goes ahead without its record: the rollback never undoes its own
+   * changes, and it must go on.
+   */
   #record(step: string, phase: StepPhase, context: string | undefined, change: Change): void {
+    if (this.#journalFailure && phase === 'steps') throw new JournalBroken(this.#journalFailure.message);
     const id = this.#nextId++;
     const event = this.#stamp({ type: 'undo.recorded', id, step, phase, context, change });
-    this.#options.journal(event);
+    try {
+      this.#journal(event);
+    } catch (error) {
+      if (!(error instanceof JournalWriteError)) throw error;
+      this.#journalBroke(error);
+      if (phase === 'steps') throw error;
+    }
     // Changes made while rolling back are the rollback's own, never undone by it.
     if (phase === 'steps') this.#changes.push({ id, step, context, change });
     this.#notify(event);
@@ -545,11 +597,36 @@ class Run {
   #emit(event: Unstamped<RunEvent>): void {
     const stamped = this.#stamp(event);
     try {
-      this.#options.journal(stamped);
+      this.#journal(stamped);
     } catch (error) {
-      this.#notify(this.#stamp({ type: 'run.progress', message: `journal: ${messageOf(error)}` }));
+      if (error instanceof JournalWriteError) this.#journalBroke(error);
+      else this.#notify(this.#stamp({ type: 'run.progress', message: `journal: ${messageOf(error)}` }));
     }
     this.#notify(stamped);
+  }
+
+  /** Writes an event; the first written after some that could not be is preceded by a word on the gap. */
+  #journal(event: RunEvent): void {
+    if (this.#unjournaled > 0 && this.#journalFailure) {
+      const gap = `${String(this.#unjournaled)} events before this one could not be journaled (${this.#journalFailure.message})`;
+      this.#options.journal(this.#stamp({ type: 'run.progress', message: gap }));
+      this.#unjournaled = 0;
+    }
+    try {
+      this.#options.journal(event);
+    } catch (error) {
+      if (error instanceof JournalWriteError) this.#unjournaled++;
+      throw error;
+    }
+  }
+
+  /** The first failure to write the journal stops the step under way; the rollback is never stopped. */
+  #journalBroke(error: JournalWriteError): void {
+    if (this.#journalFailure) return;
+    this.#journalFailure = error;
+    const then = this.#rollingBack ? 'the rollback goes on without it' : 'the run stops before its next change';
+    this.#notify(this.#stamp({ type: 'run.progress', message: `${error.message}: ${then}` }));
+    if (!this.#rollingBack) this.#stopStep?.(new JournalBroken(error.message));
   }
 
   /** Every handler sees the event; one that throws is reported to the others and skipped. */

@@ -2,8 +2,13 @@
 // if another run holds it, before anything is changed), run it with a journal, a report and the
 // cluster's audit trail, release the lock once the run (and its rollback) is over, and decide the
 // exit code. What the user sees is a RunView, supplied by the command.
+//
+// The journal dir is checked before anything else (made if missing, a file written in it): one
+// that cannot hold a run is refused with the system's reason, exit 2, before any cluster access.
+// A journal that fails in the middle of the run stops it there (runner.ts); the run ends with exit
+// 1, like any aborted run (DESIGN.md section 4), and the terminal is told the journal's path, the
+// reason, and what the rollback put back.
 import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { findAction } from '../actions/registry.ts';
@@ -19,8 +24,9 @@ import { AuditTrail } from './audit-trail.ts';
 import { checkInputs, checkPermissions, describeMissing } from './preflight.ts';
 import { maskedProblems, type Redactor, runbookRedactor } from './redact.ts';
 import type { Interrupts } from './interrupts.ts';
-import { keepRunbook, writeReport } from './run-folder.ts';
 import { defaultJournalDir } from './journal-dir.ts';
+import { errnoReason, journalDirProblem, makeOwnerDir } from './owner-only.ts';
+import { keepRunbook, REPORT_FILE, writeReport } from './run-folder.ts';
 import type { RollbackPolicy } from './rollback-policy.ts';
 import { LockRefused, RunLock, type TakeLockOptions } from './run-lock.ts';
 import { runRunbook, undoOnCluster } from './runner.ts';
@@ -75,6 +81,8 @@ export interface DrillResult {
   report: Report;
   runDir: string;
   exitCode: number;
+  /** What the terminal must be told besides the summary (a journal or report that could not be written). */
+  notes: string[];
 }
 
 export { defaultJournalDir };
@@ -113,6 +121,12 @@ export function stepsNeedingConfirmation(runbook: Runbook): string[] {
 }
 
 export async function runDrill(options: DrillOptions, view: RunView): Promise<DrillResult> {
+  const journalDir = options.journalDir ?? defaultJournalDir();
+  const unwritable = journalDirProblem(journalDir);
+  if (unwritable !== undefined) {
+    const which = options.journalDir === undefined ? 'the journal dir (KUBECTL_DRILL_HOME/runs)' : '--journal-dir';
+    throw new RunRefused(`${which} ${journalDir} cannot hold runs: ${unwritable}`, ExitCode.invalid);
+  }
   const { runbook, params, source, redactor } = await view.wait(
     `validating ${options.file}`,
     loadRunbook(options.file, options.set, { from: options.from, only: options.only }),
@@ -163,8 +177,8 @@ export async function runDrill(options: DrillOptions, view: RunView): Promise<Dr
   );
   let journal: Journal | undefined;
   try {
-    const runDir = join(options.journalDir ?? defaultJournalDir(), runId);
-    mkdirSync(runDir, { recursive: true, mode: 0o700 });
+    const runDir = join(journalDir, runId);
+    makeOwnerDir(runDir);
     // Rollback and resume read the runbook the run ran, whatever becomes of the file.
     const runbookSha256 = keepRunbook(source, runDir);
     const opened = new Journal(runDir);
@@ -173,12 +187,16 @@ export async function runDrill(options: DrillOptions, view: RunView): Promise<Dr
     const audit = options.events ? new AuditTrail(runId, clusters, lock.subject) : undefined;
     const startedAt = Date.now();
     options.interrupts.beforeExit = () => {
-      opened.write({
-        type: 'run.progress',
-        message: `exited at once on a third interruption; kubectl drill rollback ${runId} finishes the rollback`,
-        at: new Date().toISOString(),
-        t: Date.now() - startedAt,
-      });
+      try {
+        opened.write({
+          type: 'run.progress',
+          message: `exited at once on a third interruption; kubectl drill rollback ${runId} finishes the rollback`,
+          at: new Date().toISOString(),
+          t: Date.now() - startedAt,
+        });
+      } catch {
+        // Exiting regardless: the journal already shows a rollback that did not finish.
+      }
     };
     const result = await runRunbook({
       runId,
@@ -201,13 +219,42 @@ export async function runDrill(options: DrillOptions, view: RunView): Promise<Dr
       },
     });
     await audit?.flush();
-    writeReport(runDir, report.report);
-    return { report: report.report, runDir, exitCode: exitCodeOf(result.status, result.missedTarget) };
+    const notes = closingNotes(runDir, report.report, result.journalFailure);
+    return { report: report.report, runDir, exitCode: exitCodeOf(result.status, result.missedTarget), notes };
   } finally {
     await lock.release();
     journal?.close();
     await view.close();
   }
+}
+
+/**
+ * Keeps report.json, and says what the terminal must hear besides the summary: a journal that
+ * failed (where, why, what was rolled back), a report that could not be written. Neither changes
+ * the exit code: the run's status already says it stopped.
+ */
+export function closingNotes(runDir: string, report: Report, journalFailure: string | undefined): string[] {
+  const notes: string[] = [];
+  if (journalFailure !== undefined) {
+    const counts = report.rollback?.counts;
+    const rolledBack = counts
+      ? `rolled back ${String(counts.restored)} changes` +
+        (report.rollback?.status === 'succeeded' ? '' : ` (rollback ${report.rollback?.status ?? 'unfinished'})`)
+      : 'nothing was rolled back';
+    notes.push(
+      `${journalFailure}: the run stopped before its next change and ${rolledBack}; ` +
+        `events from then on may be missing from the journal`,
+    );
+  }
+  try {
+    writeReport(runDir, report);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'EIO';
+    notes.push(
+      `cannot write the report ${join(runDir, REPORT_FILE)}: ${code}: ${errnoReason(error)}; the summary is its only copy`,
+    );
+  }
+  return notes;
 }
 
 /** Reading a run folder that fails (unknown run, damaged journal) refuses the command. */

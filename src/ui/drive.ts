@@ -38,14 +38,20 @@ export async function driveRun(
             process.stderr.write(`${line}\n`);
           });
     const result = await drill(interrupts, view);
-    if (output === 'json') {
-      log(JSON.stringify(result.report, null, 2));
-    } else {
-      const { renderClosing, renderSummary } = await import('../report/summary.ts');
-      const { defaultJournalDir } = await import('../engine/session.ts');
-      const closing = renderClosing(result.report, result.runDir, defaultJournalDir());
-      log(`\n${renderSummary(result.report)}\n\njournal and report: ${result.runDir}\n${closing.join('\n')}`);
+    try {
+      if (output === 'json') {
+        log(JSON.stringify(result.report, null, 2));
+      } else {
+        const { renderClosing, renderSummary } = await import('../report/summary.ts');
+        const { defaultJournalDir } = await import('../engine/session.ts');
+        const closing = renderClosing(result.report, result.runDir, defaultJournalDir());
+        log(`\n${renderSummary(result.report)}\n\njournal and report: ${result.runDir}\n${closing.join('\n')}`);
+      }
+    } catch (error) {
+      // The run is over and rolled back: a summary that cannot be drawn never changes its exit code.
+      process.stderr.write(`the summary could not be shown (${String(error)}); the report is in ${result.runDir}\n`);
     }
+    for (const note of result.notes) process.stderr.write(`${note}\n`);
     return result.exitCode;
   } finally {
     for (const name of SIGNALS) process.off(name, onSignal);

@@ -7,6 +7,7 @@ import Type from 'typebox';
 import { type ActionSpec, defineAction } from '../../src/actions/action.ts';
 import type { RunEvent } from '../../src/engine/events.ts';
 import { automaticInteraction, type Interaction } from '../../src/engine/interaction.ts';
+import { JournalWriteError } from '../../src/engine/journal.ts';
 import { priorRunOf } from '../../src/engine/run-folder.ts';
 import { type RecordedChange, rollBackRun, type RunOptions, runRunbook } from '../../src/engine/runner.ts';
 import type { Change, UndoOutcome } from '../../src/kube/changes.ts';
@@ -41,6 +42,21 @@ const change = defineAction({
 });
 
 const actions = new Map<string, ActionSpec>([[change.name, change]]);
+
+/** An action that makes its change (`make`) only once its record is journaled. */
+const carefulAction = (make: () => void) =>
+  defineAction({
+    name: 'fake.careful',
+    summary: 'changes only once recorded',
+    mutating: true,
+    input: Type.Object({}),
+    outputs: {},
+    execute: (_input, context) => {
+      context.record(fieldChange('careful'));
+      make();
+      return Promise.resolve({ outputs: {} });
+    },
+  });
 
 function runbook(steps: { id: string; name: string; behave?: string }[], rollback: string[] = []): Runbook {
   return {
@@ -147,18 +163,7 @@ describe('the run loop and its rollback phase', () => {
 
   test('a record is journaled before the change: a journal that refuses it stops the step', async () => {
     let made = false;
-    const careful = defineAction({
-      name: 'fake.careful',
-      summary: 'changes only once recorded',
-      mutating: true,
-      input: Type.Object({}),
-      outputs: {},
-      execute: (_input, context) => {
-        context.record(fieldChange('careful'));
-        made = true;
-        return Promise.resolve({ outputs: {} });
-      },
-    });
+    const careful = carefulAction(() => (made = true));
     const book = runbook([]);
     book.spec.steps = [{ id: 'x', action: 'fake.careful' }];
     const h = harness(book, {
@@ -369,5 +374,170 @@ describe('the run loop and its rollback phase', () => {
     const result = await runRunbook(h.options);
     assert.equal(result.status, 'succeeded');
     assert.ok(!h.journal.some((e) => e.type === 'span.measured'));
+  });
+});
+
+/** A real journal's failure, as Journal.write throws it. */
+const diskFull = () =>
+  new JournalWriteError(
+    '/runs/x/journal.jsonl',
+    Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', errno: -28 }),
+  );
+
+/** A journal that stores events until `breaks` says it cannot, and fails every write from then on. */
+function breakingJournal(breaks: (event: RunEvent) => boolean) {
+  const stored: RunEvent[] = [];
+  let broken = false;
+  return {
+    stored,
+    journal: (event: RunEvent) => {
+      broken ||= breaks(event);
+      if (broken) throw diskFull();
+      stored.push(event);
+    },
+  };
+}
+
+describe('a journal that cannot be written', () => {
+  test('fails in the middle of a step: the step stops, makes no further change, no step starts, all is rolled back', async () => {
+    let secondChange: 'made' | 'refused' | undefined;
+    const busy = defineAction({
+      name: 'fake.busy',
+      summary: 'changes, reports progress, then would change again',
+      mutating: true,
+      input: Type.Object({}),
+      outputs: {},
+      execute: async (_input, context) => {
+        context.record(fieldChange('b1'));
+        context.progress('working');
+        try {
+          context.record(fieldChange('b2'));
+          secondChange = 'made';
+        } catch {
+          secondChange = 'refused';
+        }
+        await new Promise((_resolve, reject) => {
+          if (context.signal.aborted) reject(new Error('stopped'));
+          context.signal.addEventListener('abort', () => reject(new Error('stopped')), { once: true });
+        });
+        return { outputs: {} };
+      },
+    });
+    const book = runbook([
+      { id: 'a', name: 'a' },
+      { id: 'b', name: 'b' },
+      { id: 'c', name: 'c' },
+    ]);
+    book.spec.steps[1] = { id: 'b', action: 'fake.busy' };
+    const seen: RunEvent[] = [];
+    const { journal, stored } = breakingJournal((e) => e.type === 'step.progress');
+    const h = harness(book, {
+      journal,
+      handlers: [(event) => seen.push(event)],
+      actions: (name) => (name === busy.name ? busy : actions.get(name)),
+    });
+    const result = await runRunbook(h.options);
+    assert.equal(result.status, 'aborted');
+    assert.match(
+      result.journalFailure ?? '',
+      /^cannot write the journal \/runs\/x\/journal\.jsonl: ENOSPC: no space left/,
+    );
+    assert.equal(secondChange, 'refused');
+    assert.deepEqual(undoneNames(h.undone), ['b1', 'a'], 'undone from the records kept in memory');
+    assert.ok(!seen.some((e) => e.type === 'step.started' && e.step === 'c'), 'no step starts after the failure');
+    const b = seen.find((e) => e.type === 'step.finished' && e.step === 'b');
+    assert.equal(b?.type === 'step.finished' && b.status, 'aborted');
+    assert.equal(seen.at(-1)?.type, 'run.finished', 'the view still sees the run end');
+    assert.ok(seen.some((e) => e.type === 'run.progress' && /ENOSPC.*stops before its next change/.test(e.message)));
+    assert.ok(!stored.some((e) => e.type === 'step.progress'), 'nothing after the failure is journaled');
+  });
+
+  test('the undo record of a change cannot be written: that change is not made, the earlier ones are undone', async () => {
+    let made = false;
+    const careful = carefulAction(() => (made = true));
+    const book = runbook([
+      { id: 'a', name: 'a' },
+      { id: 'b', name: 'b' },
+    ]);
+    book.spec.steps[1] = { id: 'b', action: 'fake.careful' };
+    const { journal } = breakingJournal((e) => e.type === 'undo.recorded' && e.step === 'b');
+    const h = harness(book, { journal, actions: (name) => (name === careful.name ? careful : actions.get(name)) });
+    const result = await runRunbook(h.options);
+    assert.equal(made, false);
+    assert.equal(result.status, 'aborted');
+    assert.deepEqual(undoneNames(h.undone), ['a']);
+  });
+
+  test("a step whose start cannot be journaled does not run; the last step's end lost still rolls back", async () => {
+    const startLost = breakingJournal((e) => e.type === 'step.started' && e.step === 'b');
+    const h = harness(
+      runbook([
+        { id: 'a', name: 'a' },
+        { id: 'b', name: 'b' },
+      ]),
+      { journal: startLost.journal },
+    );
+    const result = await runRunbook(h.options);
+    assert.equal(result.status, 'aborted');
+    assert.deepEqual(undoneNames(h.undone), ['a'], 'b never ran, so never recorded');
+
+    const endLost = breakingJournal((e) => e.type === 'step.finished' && e.step === 'b');
+    const last = harness(
+      runbook([
+        { id: 'a', name: 'a' },
+        { id: 'b', name: 'b' },
+      ]),
+      { journal: endLost.journal },
+    );
+    const lastResult = await runRunbook(last.options);
+    assert.equal(lastResult.status, 'aborted');
+    assert.deepEqual(undoneNames(last.undone), ['b', 'a']);
+  });
+
+  test('failing during the rollback: the rollback goes on, its steps make their changes, every record is undone', async () => {
+    const { journal } = breakingJournal((e) => e.type === 'rollback.started');
+    const seen: RunEvent[] = [];
+    const h = harness(
+      runbook(
+        [
+          { id: 'a', name: 'a' },
+          { id: 'b', name: 'b', behave: 'fail' },
+        ],
+        ['r'],
+      ),
+      { journal, handlers: [(event) => seen.push(event)] },
+    );
+    const result = await runRunbook(h.options);
+    assert.equal(result.status, 'failed');
+    assert.equal(result.rollback, 'succeeded');
+    assert.deepEqual(undoneNames(h.undone), ['b', 'a']);
+    const rollbackStep = seen.find((e) => e.type === 'step.finished' && e.phase === 'rollback');
+    assert.equal(rollbackStep?.type === 'step.finished' && rollbackStep.status, 'succeeded');
+    assert.ok(seen.some((e) => e.type === 'run.progress' && e.message.includes('the rollback goes on without it')));
+  });
+
+  test('a journal that works again after a failure says how many events it lost, before the next it stores', async () => {
+    const stored: RunEvent[] = [];
+    const h = harness(runbook([{ id: 'a', name: 'a', behave: 'fail' }]), {
+      journal: (event) => {
+        if (event.type === 'rollback.started') throw diskFull();
+        stored.push(event);
+      },
+    });
+    const result = await runRunbook(h.options);
+    assert.equal(result.rollback, 'succeeded');
+    const types = stored.map((e) => e.type);
+    assert.deepEqual(types.slice(types.indexOf('step.finished')), [
+      'step.finished',
+      'run.progress',
+      'undo.finished',
+      'rollback.finished',
+      'run.finished',
+    ]);
+    const gap = stored.find((e) => e.type === 'run.progress');
+    assert.match(
+      gap?.type === 'run.progress' ? gap.message : '',
+      /^1 events before this one could not be journaled \(cannot write the journal .*ENOSPC/,
+    );
   });
 });
