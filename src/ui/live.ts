@@ -28,10 +28,12 @@ interface Row {
   buffered: RunEvent[];
   /** A drain's remaining share, sample by sample, for its bar and sparkline. */
   shares: number[];
+  /** The bar and sparkline of those samples, drawn in the row's title (redrawn in place). */
+  shareText?: string;
 }
 
 /** How many of a drain's latest samples its sparkline shows. */
-const SPARK_SAMPLES = 40;
+const SPARK_SAMPLES = 30;
 
 /** The rollback list's last row: the recorded changes being undone. */
 const UNDO_ROW = 'rollback/(undo)';
@@ -60,7 +62,9 @@ export function liveView(interrupt: () => void): RunView {
         row.finished.measuredMs === undefined ? '' : ` (${drained} ${formatElapsed(row.finished.measuredMs)})`;
       return `${name}  ${formatElapsed(row.finished.durationMs)}${measured}${target}${mark}`;
     }
-    return row.startedAt === undefined ? name : `${name}  ${formatElapsed(performance.now() - row.startedAt)}${target}`;
+    if (row.startedAt === undefined) return name;
+    const share = row.shareText === undefined ? '' : `  ${row.shareText}`;
+    return `${name}  ${formatElapsed(performance.now() - row.startedAt)}${target}${share}`;
   };
 
   const apply = (row: Row, event: RunEvent): void => {
@@ -77,7 +81,8 @@ export function liveView(interrupt: () => void): RunView {
       if (typeof share === 'number') {
         row.shares.push(share);
         const recent = row.shares.slice(-SPARK_SAMPLES);
-        task.output = `remaining share ${shareBar(share, 24, glyphs)}  ${sparkline(recent, glyphs, { min: 0, max: 1 })}`;
+        row.shareText = `${shareBar(share, 20, glyphs)} ${sparkline(recent, glyphs, { min: 0, max: 1 })}`;
+        task.title = title(row);
       } else {
         task.output = event.message;
       }

@@ -45,7 +45,10 @@ describe('kubectl drill report and history after two demo drills', () => {
       const tail = run.stdout.trimEnd().split('\n').slice(-3);
       assert.match(tail[0] ?? '', /^PASSED/);
       assert.match(tail[1] ?? '', /^time-to-drain 99%: [\d.]+s \(drain-traffic, prometheus\)$/);
-      assert.equal(tail[2], `full report: kubectl drill report ${runId} --journal-dir ${journalDir}  (-o md|html|junit|json)`);
+      assert.equal(
+        tail[2],
+        `full report: kubectl drill report ${runId} --journal-dir ${journalDir}  (-o md|html|junit|json)`,
+      );
       // The plain view draws the falling share, not a line per sample.
       assert.match(run.stderr, /drain-traffic: remaining share █+░* \d+%/);
       assert.match(run.stderr, /drain-traffic succeeded in [\d.]+s \(drained in [\d.]+s\)/);
@@ -69,7 +72,9 @@ describe('kubectl drill report and history after two demo drills', () => {
     const { dom } = renderInChromium(result.stdout);
     assert.equal(dom.match(/<g class="row"/g)?.length, 9, 'a timeline row per step');
     assert.equal(dom.match(/<g class="target/g)?.length, 9, 'a target marker per step');
-    const json = JSON.parse(drill(['report', runIds[0] ?? '', '--journal-dir', journalDir, '-o', 'json']).stdout) as Report;
+    const json = JSON.parse(
+      drill(['report', runIds[0] ?? '', '--journal-dir', journalDir, '-o', 'json']).stdout,
+    ) as Report;
     const points = json.curves.find((c) => c.step === 'drain-traffic')?.points ?? [];
     assert.ok(points.length >= 3, 'the drain was sampled');
     assert.equal(dom.match(/<circle class="point"/g)?.length, points.length, "every point of the drain's curve");
@@ -81,7 +86,10 @@ describe('kubectl drill report and history after two demo drills', () => {
     assert.equal(result.status, 0, result.stderr);
     assert.match(result.stdout, /^## Timeline$/m);
     assert.match(result.stdout, /^\| [\d:.]+ \| \+[\d.]+m?s \| `drain-traffic` succeeded in/m);
-    assert.match(result.stdout, /^\| .* \| `confirm-region-empty` \| Is eu-west serving no requests.* \| yes \| \S+ \(--yes\) \|$/m);
+    assert.match(
+      result.stdout,
+      /^\| .* \| `confirm-region-empty` \| Is eu-west serving no requests.* \| yes \| \S+ \(--yes\) \|$/m,
+    );
     assert.match(result.stdout, /\*\*Time to drain 99%\*\*/);
   });
 
@@ -94,7 +102,8 @@ describe('kubectl drill report and history after two demo drills', () => {
     for (const runId of runIds) {
       const json = JSON.parse(drill(['report', runId, '--journal-dir', journalDir, '-o', 'json']).stdout) as Report;
       const ttd = json.timeToDrain[0]?.ms ?? assert.fail('no time-to-drain');
-      const row = result.stdout.split('\n').find((line) => line.startsWith(runId)) ?? assert.fail(`no row for ${runId}`);
+      const row =
+        result.stdout.split('\n').find((line) => line.startsWith(runId)) ?? assert.fail(`no row for ${runId}`);
       assert.ok(row.includes(` ${formatElapsed(ttd)} `), `${row} shows ${formatElapsed(ttd)}`);
     }
   });

@@ -12,7 +12,8 @@ function section(history: History): string {
   const rows = runs.map((run) => ({
     className: run.regressions.length > 0 ? 'failed' : undefined,
     cells: [
-      `<code>${esc(run.runId)}</code>`,
+      // Every run here is of this runbook: its id without the runbook's name is the time and suffix.
+      `<code title="${esc(run.runId)}">${esc(run.runId.startsWith(`${history.runbook}-`) ? run.runId.slice(history.runbook.length + 1) : run.runId)}</code>`,
       esc(run.startedAt.slice(0, 16).replace('T', ' ')),
       badge(run.status, run.status === 'succeeded' ? COLORS.passed : COLORS.failed),
       ...columns.map((c) => {
@@ -35,7 +36,9 @@ function section(history: History): string {
     const change =
       trend?.change === undefined
         ? 'no earlier run to compare with'
-        : `latest ${formatElapsed(trend.latestMs ?? 0)}, ${Math.round(trend.change * 100)}% against the median ${formatElapsed(trend.medianMs ?? 0)}`;
+        : `latest ${formatElapsed(trend.latestMs ?? 0)}: ${Math.abs(Math.round(trend.change * 100))}% ${
+            trend.change > 0 ? 'slower' : 'faster'
+          } than the median of the runs before it (${formatElapsed(trend.medianMs ?? 0)})`;
     return (
       `<figure style="margin:0"><h3>${esc(column.label)}${trend?.regression ? ` ${badge('regression', COLORS.failed)}` : ''}</h3>` +
       `<p class="sub">${esc(change)}</p>${trendSvg(column.key, points, column.targetMs)}</figure>`
@@ -44,7 +47,7 @@ function section(history: History): string {
   const numeric = columns.map((_, i) => i + 3);
   return (
     `<section><h2>${esc(history.runbook)}: ${runs.length} runs</h2>` +
-    htmlTable(['Run', 'Started (UTC)', 'Status', ...columns.map((c) => c.label)], rows, numeric) +
+    `<div class="wide">${htmlTable(['Run', 'Started (UTC)', 'Status', ...columns.map((c) => c.label)], rows, numeric)}</div>` +
     `<div style="display:grid;grid-template-columns:repeat(auto-fit,minmax(420px,1fr));gap:8px 24px">${charts.join('')}</div></section>`
   );
 }

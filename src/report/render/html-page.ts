@@ -56,6 +56,7 @@ tr.missed td { background: #fff4e6; } tr.failed td, tr.interrupted td { backgrou
 .legend span::before { content: ""; display: inline-block; width: 11px; height: 11px; border-radius: 2px;
   margin-right: 5px; vertical-align: -1px; background: var(--swatch); }
 .empty { color: var(--muted); font-style: italic; }
+.wide { overflow-x: auto; } .wide table { font-size: 12px; } .wide th, .wide td { padding: 5px 6px; }
 ul.plain { padding-left: 18px; margin: 6px 0; }
 footer { margin-top: 40px; color: var(--muted); font-size: 12px; }
 @media print {
@@ -65,6 +66,7 @@ footer { margin-top: 40px; color: var(--muted); font-size: 12px; }
   * { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
   section, .cards, figure, tr { break-inside: avoid; }
   h2 { break-after: avoid; }
+  .wide { overflow: visible; } .wide table { font-size: 8pt; }
 }
 `;
 
