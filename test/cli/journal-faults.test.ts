@@ -123,9 +123,22 @@ describe('a journal dir that cannot hold runs', () => {
     for (const dir of mounts.splice(0)) spawnSync('umount', [dir]);
   });
 
-  /** With a kubeconfig that does not exist: any cluster access would fail otherwise. */
+  /** With a kubeconfig of a server nobody listens at: any cluster access would fail otherwise. */
+  const nowhere = join(mkdtempSync(join(tmpdir(), 'drill-nowhere-')), 'kubeconfig');
+  writeFileSync(
+    nowhere,
+    [
+      'apiVersion: v1',
+      'kind: Config',
+      'clusters: [{ name: nowhere, cluster: { server: "https://127.0.0.1:1" } }]',
+      'users: [{ name: nobody, user: { token: none } }]',
+      'contexts: [{ name: nowhere, context: { cluster: nowhere, user: nobody } }]',
+      'current-context: nowhere',
+      '',
+    ].join('\n'),
+  );
   const refused = (journalDir: string) =>
-    spawnSync(cli, ['run', runbook, '--yes', '--journal-dir', journalDir, '--kubeconfig', '/nonexistent/kubeconfig'], {
+    spawnSync(cli, ['run', runbook, '--yes', '--journal-dir', journalDir, '--kubeconfig', nowhere], {
       encoding: 'utf8',
       env,
       timeout: 30_000,

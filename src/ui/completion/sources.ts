@@ -92,8 +92,8 @@ async function runbookOnLine(line: LineContext): Promise<Record<string, unknown>
   const file = line.args[0];
   if (!file) return undefined;
   try {
-    const { parse } = await import('yaml');
-    return parse(readFileSync(resolve(line.cwd, file), 'utf8')) as Record<string, unknown>;
+    const { readYamlFile } = await import('./yaml-file.ts');
+    return readYamlFile(resolve(line.cwd, file)) as Record<string, unknown>;
   } catch {
     return undefined;
   }
@@ -144,13 +144,13 @@ export async function contexts(_prefix: string, line: LineContext): Promise<Cand
     : line.env.KUBECONFIG
       ? line.env.KUBECONFIG.split(delimiter).filter(Boolean)
       : [join(line.env.HOME ?? homedir(), '.kube', 'config')];
-  const { parse } = await import('yaml');
+  const { readYamlFile } = await import('./yaml-file.ts');
   const seen = new Map<string, Candidate>();
   for (const file of files) {
     if (!existsSync(file) || !statSync(file).isFile()) continue;
     let config: KubeconfigShape;
     try {
-      config = parse(readFileSync(file, 'utf8')) as KubeconfigShape;
+      config = readYamlFile(file) as KubeconfigShape;
     } catch {
       continue;
     }
