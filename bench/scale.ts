@@ -1,12 +1,13 @@
-// Scale benchmark: sandboxes of growing size (3 regions x 2 zones x N nodes, no demo, 20 pods a
-// node in 20 Deployments under PodDisruptionBudgets), and for each: the sandbox's start-up and
+// Scale benchmark: sandboxes of growing size (2 regions x 2 zones x N nodes, up to 1000, no demo,
+// 20 pods a node in 20 Deployments under PodDisruptionBudgets), and for each: the sandbox's start-up and
 // RSS, `plan` of evacuating one region through the CLI (wall time and peak RSS from
 // /usr/bin/time), and nodes.drain of 100 of that region's nodes in a child process (time, peak
 // RSS, and the HTTP requests it sent per evicted pod, counted on undici's diagnostics channel,
 // which every request of @kubernetes/client-node, watches included, goes through).
 // Needs `npm run build` (plan runs bin/kubectl-drill). Runs its own sandboxes in temporary
 // directories.
-//   node bench/scale.ts [--nodes-per-zone 42,84,167] [--pods-per-node 20] [--drain-nodes 100]
+//   node bench/scale.ts [--regions eu-west,us-east] [--nodes-per-zone 25,50,75,150,250]
+//                       [--pods-per-node 20] [--drain-nodes 100] [--drain-parallelism 5]
 import { spawnSync } from 'node:child_process';
 import { subscribe } from 'node:diagnostics_channel';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -21,8 +22,8 @@ import { repoRoot, sandboxScript } from '../test/support/paths.ts';
 
 const { values } = parseArgs({
   options: {
-    regions: { type: 'string', default: 'eu-west,us-east,ap-south' },
-    'nodes-per-zone': { type: 'string', default: '42,84,167' },
+    regions: { type: 'string', default: 'eu-west,us-east' },
+    'nodes-per-zone': { type: 'string', default: '25,50,75,150,250' },
     'pods-per-node': { type: 'string', default: '20' },
     'drain-nodes': { type: 'string', default: '100' },
     // Every pod of a node is evicted at once: 100 nodes at once would send ~2000 evictions over
