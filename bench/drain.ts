@@ -61,14 +61,20 @@ sh('bash', [
 const cluster = await connect({ kubeconfig });
 
 /** Waits until every budget allows its full maxUnavailable again (the disruption controller lags). */
-async function budgetsSettled(): Promise<void> {
+async function budgetsSettled(evenTerminating = true): Promise<void> {
   for (const started = performance.now(); performance.now() - started < 120_000;) {
     const budgets = (await cluster.policy.listNamespacedPodDisruptionBudget({ namespace: 'bench' })).items;
     const settled = workloads.every((w) => {
       const b = budgets.find((p) => p.metadata?.name === w.name);
       return b?.status?.disruptionsAllowed === w.maxUnavailable && b.status.currentHealthy === w.replicas;
     });
-    if (settled) return;
+    // The last rollout's old pods must be gone too: a drain waits for terminating pods as well.
+    const terminating =
+      evenTerminating &&
+      (await cluster.core.listNamespacedPod({ namespace: 'bench' })).items.some(
+        (p) => p.metadata?.deletionTimestamp !== undefined,
+      );
+    if (settled && !terminating) return;
     await delay(100);
   }
   throw new Error('budgets did not settle within 2 minutes');
@@ -89,7 +95,12 @@ async function podsInRegion(): Promise<Record<string, number>> {
   return Object.fromEntries(
     workloads.map((w) => [
       w.name,
-      pods.filter((p) => p.metadata?.labels?.app === w.name && nodes.includes(p.spec?.nodeName)).length,
+      pods.filter(
+        (p) =>
+          p.metadata?.labels?.app === w.name &&
+          p.metadata.deletionTimestamp === undefined &&
+          nodes.includes(p.spec?.nodeName),
+      ).length,
     ]),
   );
 }
@@ -104,7 +115,7 @@ async function replacementMs(workload: string): Promise<number> {
     namespace: 'bench',
     body: { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name, namespace: 'bench' } },
   });
-  await budgetsSettled();
+  await budgetsSettled(false);
   return performance.now() - started;
 }
 
@@ -237,13 +248,13 @@ try {
   console.log(`speed-up vs one kubectl call       ${(oneCall / ours).toFixed(1)}x`);
   console.log(`speed-up vs 10 kubectl in parallel ${(parallel / ours).toFixed(1)}x`);
   console.log(
-    `one PDB round (eviction to budget allowing again), median of ${replacement.length}: ${s(round)} (${replacement.map((ms) => (ms / 1000).toFixed(1)).join(', ')})`,
+    `one PDB round (eviction to budget allowing again), median of ${replacement.length}: ${Math.round(round)} ms (${replacement.map((ms) => Math.round(ms)).join(', ')})`,
   );
   console.log(
-    `physical floor: (${rounds(ourPods)} rounds - 1) x ${s(round)} + grace cap ${s(graceCapMs)} = ${s(floor)}; nodes.drain is ${s(ours - floor)} above it (${(ours / floor).toFixed(2)}x)`,
+    `physical floor: (${rounds(ourPods)} rounds - 1) x ${Math.round(round)} ms + grace cap ${s(graceCapMs)} = ${s(floor)}; nodes.drain is ${s(ours - floor)} above it (${(ours / floor).toFixed(2)}x)`,
   );
   console.log(
-    `  (counting every round in full, ${rounds(ourPods)} x ${s(round)} + ${s(graceCapMs)} = ${s(briefFloor)}: ${(ours / briefFloor).toFixed(2)}x)`,
+    `  (counting every round in full, ${rounds(ourPods)} x ${Math.round(round)} ms + ${s(graceCapMs)} = ${s(briefFloor)}: ${(ours / briefFloor).toFixed(2)}x)`,
   );
   for (const run of ourRuns) console.log(`nodes.drain, parallelism ${run.parallelism}: ${run.where}`);
 } finally {
