@@ -18,6 +18,8 @@ const ready = JSON.parse(readFileSync(`${sandboxDir}/ready`, 'utf8')) as {
   trafficTruthFile: string;
 };
 const SCRAPE_INTERVAL_MS = 1000;
+/** stickyFraction 0.02 of the simulator's clients, as many in the region (see the test). */
+const STICKY_CLIENTS_IN_REGION = 13;
 const region = 'eu-west';
 const regionRate = `sum(irate(drill_sandbox_requests_total{region="${region}"}[5s]))`;
 const totalRate = 'sum(irate(drill_sandbox_requests_total[5s]))';
@@ -77,10 +79,14 @@ describe('traffic.drain against a tail of sticky clients', () => {
           Math.abs(all - truthMs('1')) <= SCRAPE_INTERVAL_MS + 500,
           `100% measured after ${all} ms: it waited for the tail, gone after ${truthMs('1')} ms`,
         );
-        // Here the 99% crossing falls in the tail, where the region loses a request a second or
-        // less: the scrapes around it are a whole request apart (the bench measures the demo's tail).
+        // Here the 99% crossing falls in the tail, where the share moves only as one sticky client
+        // after another lets go (40 s over about 13 clients: one every ~3 s), and the simulator's
+        // one-second window and Prometheus' rate may see the same departure a client apart. So
+        // the crossing is known to a client's gap plus a scrape; the bench, on the demo's thinner
+        // tail, measures the accuracy itself.
+        const clientGapMs = 40_000 / STICKY_CLIENTS_IN_REGION;
         assert.ok(
-          Math.abs((measured['0.99'] ?? Infinity) - truthMs('0.99')) <= 2 * SCRAPE_INTERVAL_MS,
+          Math.abs((measured['0.99'] ?? Infinity) - truthMs('0.99')) <= clientGapMs + SCRAPE_INTERVAL_MS,
           `99% measured after ${measured['0.99']} ms, truth ${truthMs('0.99')} ms`,
         );
         assert.ok((measured['0.99'] ?? Infinity) + 4000 <= all, '99% crossed well before 100%');
