@@ -212,6 +212,11 @@ spec:
   params:
     prometheus: { default: none }
   steps:
+    # The fault comes as this step starts, so it is still on when the drain sends its first change:
+    # the drain's API requests take well under the journal poll's time once they start.
+    - id: before-drain
+      action: sleep
+      with: { duration: 2s }
     - id: drain-traffic
       action: traffic.drain
       with:
@@ -238,7 +243,7 @@ spec:
       const drill = await drillWithFault(
         trafficRunbook,
         [`prometheus=${ready.prometheusURL}`],
-        'drain-traffic',
+        'before-drain',
         0,
         f.path,
       );
