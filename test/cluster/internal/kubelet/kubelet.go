@@ -17,8 +17,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"log"
+	"sort"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	coordinationv1 "k8s.io/api/coordination/v1"
@@ -54,7 +56,15 @@ type Config struct {
 type node struct {
 	name, region, zone, internalIP string
 	index                          int
+	// lease is the node's Lease as last written; renewals update it without reading it first.
+	// renewing is set while a renewal is in flight, so a slow one is not overtaken by the next.
+	lease    *coordinationv1.Lease
+	renewing atomic.Bool
 }
+
+// MaxNodes is how many nodes the address plan below has room for: node i gets the pod CIDR
+// 10.(244+i/256).(i%256).0/24, so the first 256 keep the 10.244.i.0/24 of a smaller fleet.
+const MaxNodes = 12 * 256
 
 // Kubelet is the simulator.
 type Kubelet struct {
@@ -84,14 +94,14 @@ func New(client kubernetes.Interface, cfg Config) *Kubelet {
 		podIP:    map[types.UID]string{},
 	}
 	i := 0
-	for r, region := range cfg.Regions {
+	for _, region := range cfg.Regions {
 		for z := range cfg.ZonesPerRegion {
 			zone := fmt.Sprintf("%s-%c", region, 'a'+z)
 			for n := range cfg.NodesPerZone {
 				name := fmt.Sprintf("%s-%d", zone, n+1)
 				k.nodes[name] = &node{
 					name: name, region: region, zone: zone, index: i,
-					internalIP: fmt.Sprintf("10.%d.%d.%d", r, z, n+10),
+					internalIP: fmt.Sprintf("10.1.%d.%d", (i+10)/256, (i+10)%256),
 				}
 				i++
 			}
@@ -109,11 +119,8 @@ func (k *Kubelet) NodeNames() []string {
 	return names
 }
 
-// Run registers the nodes and serves them until ctx ends.
+// Run serves the nodes Register registered until ctx ends.
 func (k *Kubelet) Run(ctx context.Context) error {
-	if err := k.registerNodes(ctx); err != nil {
-		return err
-	}
 	factory := informers.NewSharedInformerFactoryWithOptions(k.client, 0,
 		informers.WithTweakListOptions(func(o *metav1.ListOptions) { o.FieldSelector = "spec.nodeName!=" }))
 	podInformer := factory.Core().V1().Pods()
@@ -136,7 +143,9 @@ func (k *Kubelet) Run(ctx context.Context) error {
 	return nil
 }
 
-func (k *Kubelet) registerNodes(ctx context.Context) error {
+// Register creates every node, Ready, and its Lease. It returns the first error, so that a node
+// the API refuses stops the sandbox's start at once rather than leaving it waiting for the node.
+func (k *Kubelet) Register(ctx context.Context) error {
 	errs := make(chan error, len(k.nodes))
 	for _, n := range k.nodes {
 		go func() { errs <- k.registerNode(ctx, n) }()
@@ -210,37 +219,66 @@ func (k *Kubelet) registerNode(ctx context.Context, n *node) error {
 			RenewTime:            &metav1.MicroTime{Time: time.Now()},
 		},
 	}
-	if _, err := k.client.CoordinationV1().Leases(corev1.NamespaceNodeLease).Create(ctx, lease, metav1.CreateOptions{}); err != nil {
+	if n.lease, err = k.client.CoordinationV1().Leases(corev1.NamespaceNodeLease).Create(ctx, lease, metav1.CreateOptions{}); err != nil {
 		return fmt.Errorf("node %s lease: %w", n.name, err)
 	}
 	return nil
 }
 
 func (k *Kubelet) podCIDR(n *node) string {
-	return fmt.Sprintf("10.244.%d.0/24", n.index)
+	return fmt.Sprintf("10.%d.%d.0/24", 244+n.index/256, n.index%256)
 }
 
-// heartbeat renews every node's Lease, which is what the node lifecycle controller watches.
+// heartbeat renews every node's Lease, which is what the node lifecycle controller watches. A
+// round's renewals are spread evenly over the interval, each sent on its own: one after another,
+// a read and a write each, a round of 300 nodes no longer fitted in the interval on a busy
+// machine, and all at once they would hold back the pods' updates behind the client's rate limit.
 func (k *Kubelet) heartbeat(ctx context.Context) {
-	ticker := time.NewTicker(k.cfg.LeaseRenewInterval)
-	defer ticker.Stop()
-	for {
+	if len(k.nodes) == 0 {
+		return
+	}
+	nodes := make([]*node, 0, len(k.nodes))
+	for _, n := range k.nodes {
+		nodes = append(nodes, n)
+	}
+	sort.Slice(nodes, func(i, j int) bool { return nodes[i].index < nodes[j].index })
+	step := k.cfg.LeaseRenewInterval / time.Duration(len(nodes))
+	timer := time.NewTimer(k.cfg.LeaseRenewInterval)
+	defer timer.Stop()
+	for i := 0; ; i = (i + 1) % len(nodes) {
 		select {
 		case <-ctx.Done():
 			return
-		case <-ticker.C:
+		case <-timer.C:
 		}
-		for name := range k.nodes {
-			leases := k.client.CoordinationV1().Leases(corev1.NamespaceNodeLease)
-			lease, err := leases.Get(ctx, name, metav1.GetOptions{})
-			if err != nil {
-				log.Printf("lease %s: %v", name, err)
-				continue
-			}
-			lease.Spec.RenewTime = &metav1.MicroTime{Time: time.Now()}
-			if _, err := leases.Update(ctx, lease, metav1.UpdateOptions{}); err != nil && ctx.Err() == nil {
-				log.Printf("renew lease %s: %v", name, err)
-			}
+		timer.Reset(step)
+		if n := nodes[i]; n.renewing.CompareAndSwap(false, true) {
+			go func() {
+				defer n.renewing.Store(false)
+				k.renewLease(ctx, n)
+			}()
+		}
+	}
+}
+
+// renewLease writes the Lease as last written with a new renew time; only when someone else
+// wrote it in between (a conflict) is it read again, for the next renewal.
+func (k *Kubelet) renewLease(ctx context.Context, n *node) {
+	leases := k.client.CoordinationV1().Leases(corev1.NamespaceNodeLease)
+	lease := n.lease.DeepCopy()
+	lease.Spec.RenewTime = &metav1.MicroTime{Time: time.Now()}
+	updated, err := leases.Update(ctx, lease, metav1.UpdateOptions{})
+	if err == nil {
+		n.lease = updated
+		return
+	}
+	if ctx.Err() != nil {
+		return
+	}
+	log.Printf("renew lease %s: %v", n.name, err)
+	if apierrors.IsConflict(err) {
+		if current, err := leases.Get(ctx, n.name, metav1.GetOptions{}); err == nil {
+			n.lease = current
 		}
 	}
 }
@@ -379,7 +417,7 @@ func (k *Kubelet) allocateIP(pod *corev1.Pod, n *node) string {
 		k.ips[n.name] = used
 	}
 	for host := 2; host < 255; host++ {
-		ip := fmt.Sprintf("10.244.%d.%d", n.index, host)
+		ip := fmt.Sprintf("10.%d.%d.%d", 244+n.index/256, n.index%256, host)
 		if _, taken := used[ip]; !taken {
 			used[ip] = pod.UID
 			k.podIP[pod.UID] = ip
