@@ -16,23 +16,37 @@ export interface NodeSet {
 export const WIDE_SELECTOR_SHARE = 0.5;
 
 export async function selectNodes(cluster: Cluster, set: NodeSet): Promise<V1Node[]> {
-  const all = (await cluster.core.listNode()).items;
   if (set.nodes) {
+    const all = (await cluster.core.listNode()).items;
     const byName = new Map(all.map((n) => [n.metadata?.name, n]));
     const missing = set.nodes.filter((name) => !byName.has(name));
     if (missing.length > 0) throw new Error(`no such node: ${missing.join(', ')}`);
     return set.nodes.map((name) => byName.get(name) as V1Node);
   }
   const selector = set.selector?.trim() ?? '';
-  const chosen = selector === '' ? all : (await cluster.core.listNode({ labelSelector: selector })).items;
+  const chosen = (await cluster.core.listNode(selector === '' ? {} : { labelSelector: selector })).items;
   if (chosen.length === 0) throw new Error(`selector "${selector}" matches no nodes`);
-  if (!set.allowAll && (selector === '' || chosen.length > all.length * WIDE_SELECTOR_SHARE)) {
+  const total = selector === '' ? chosen.length : await countNodes(cluster);
+  if (!set.allowAll && (selector === '' || chosen.length > total * WIDE_SELECTOR_SHARE)) {
     throw new Error(
-      `refusing: selector "${selector}" matches ${chosen.length} of ${all.length} nodes ` +
+      `refusing: selector "${selector}" matches ${chosen.length} of ${total} nodes ` +
         `(more than ${WIDE_SELECTOR_SHARE * 100}%); set allowAll: true if that is what you mean`,
     );
   }
   return chosen;
+}
+
+/**
+ * How many nodes the cluster has, from a one-node page and the count the API gives of the rest:
+ * listing them all only to count them cost a plan of a 250-node region four lists of every node.
+ * A server that gives no count (it is optional) gets the full list.
+ */
+async function countNodes(cluster: Cluster): Promise<number> {
+  const page = await cluster.core.listNode({ limit: 1 });
+  const remaining = page.metadata?.remainingItemCount;
+  if (remaining !== undefined) return page.items.length + remaining;
+  if (!page.metadata?._continue) return page.items.length;
+  return (await cluster.core.listNode()).items.length;
 }
 
 export function nodeName(node: V1Node): string {
