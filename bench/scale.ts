@@ -218,7 +218,7 @@ async function profile(nodesPerZone: number): Promise<void> {
   }
 }
 
-// A size the sandbox cannot start (it gives its nodes a minute to become Ready) ends the curve.
+// A size the sandbox cannot start (it gives its nodes a minute, 100 ms a node above 600) ends the curve.
 for (const nodesPerZone of values['nodes-per-zone'].split(',').map(Number)) {
   try {
     await profile(nodesPerZone);
