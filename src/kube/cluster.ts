@@ -16,7 +16,6 @@ import type {
   V1APIResource,
 } from '@kubernetes/client-node';
 import type * as clientLibrary from '@kubernetes/client-node';
-import { isDeepStrictEqual } from 'node:util';
 import { ResilientHttp } from './resilience.ts';
 
 export type ClientLibrary = typeof clientLibrary;
@@ -97,7 +96,6 @@ export async function connect(options: ConnectionOptions): Promise<Cluster> {
     }
     config.setCurrentContext(options.context);
   }
-  reuseDispatcher(config);
   const context = config.getCurrentContext();
   if (!config.getCurrentCluster()) {
     throw new Error('no cluster in kubeconfig: set --kubeconfig, KUBECONFIG or --context');
@@ -128,30 +126,6 @@ function makeObjectApi(lib: ClientLibrary, config: KubeConfig): ObjectApi {
     }
   }
   return config.makeApiClient(DiscoveringObjectApi);
-}
-
-/**
- * client-node 2 builds a new undici Agent for every request it authenticates (its watches share
- * a cached one), so every request opened a TLS connection of its own: 140 for one plan of a
- * 100-node region, a third of that plan's CPU. One dispatcher per KubeConfig instead, built anew
- * when the cluster or TLS material it is asked for changes (an exec plugin's rotated client
- * certificate). The method is private in the library's types; if it goes away, nothing changes.
- * Every request's context then carries this one dispatcher, so nothing may close the dispatcher
- * it finds there: the Events' sender once did after its flush, and the run lock's renewals and
- * release, sent after, failed with UND_ERR_CLOSED.
- */
-function reuseDispatcher(config: KubeConfig): void {
-  const target = config as unknown as { createDispatcher?: (cluster: unknown, options: unknown) => unknown };
-  const create = target.createDispatcher;
-  if (typeof create !== 'function') return;
-  let last: { key: unknown[]; dispatcher: unknown } | undefined;
-  target.createDispatcher = (cluster, options) => {
-    const key = [cluster, options];
-    if (last === undefined || !isDeepStrictEqual(last.key, key)) {
-      last = { key, dispatcher: create.call(config, cluster, options) };
-    }
-    return last.dispatcher;
-  };
 }
 
 /**

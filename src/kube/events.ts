@@ -5,18 +5,17 @@
 // An Event lives in the namespace of the object it is about (`regarding`), or in `default` for a
 // cluster-scoped object such as a Node, as the kubelet's are, so `kubectl describe node` finds it.
 // Sending is fire and forget through a bounded queue: `send` returns at once, one request at a time
-// goes out (so they arrive in order) over the cluster's one connection (cluster.ts), each bounded
-// by a deadline; a full queue drops the event and counts it, a failed request is reported to
+// goes out (so they arrive in order) over a connection kept per cluster, each bounded by a
+// deadline; a full queue drops the event and counts it, a failed request is reported to
 // `onFailure`, and nothing ever throws at the sender. `flush` waits for the queue to empty, for a
-// bounded time; it closes nothing: the connection is the cluster's, and the run's lock is released
-// over it after the flush. What is worth an Event and what it says
+// bounded time, and closes the connections. What is worth an Event and what it says
 // is the caller's; this file knows nothing of runbooks.
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Cluster } from './cluster.ts';
 import { apiErrorMessage } from './errors.ts';
 import { microTime } from './lease.ts';
-import { apiRequest } from './objects.ts';
+import { apiRequest, KeptConnection } from './objects.ts';
 
 /** The object an Event is about; `uid` lets `kubectl describe` match it. */
 export interface EventSubject {
@@ -107,6 +106,7 @@ export class EventSender {
   #tail: Promise<void> = Promise.resolve();
   #dropped = 0;
   #sent = 0;
+  readonly #connections = new Map<Cluster, KeptConnection>();
 
   constructor(options: EventSenderOptions) {
     this.#options = options;
@@ -123,9 +123,13 @@ export class EventSender {
       try {
         const body = eventObject(report, this.#options.reporter, uniqueSuffix(report.time));
         const namespace = (body.metadata as { namespace: string }).namespace;
-        await apiRequest(await cluster(), 'POST', `/apis/events.k8s.io/v1/namespaces/${namespace}/events`, {
+        const target = await cluster();
+        const connection = this.#connections.get(target) ?? new KeptConnection();
+        this.#connections.set(target, connection);
+        await apiRequest(target, 'POST', `/apis/events.k8s.io/v1/namespaces/${namespace}/events`, {
           body,
           signal: AbortSignal.timeout(this.#options.requestTimeoutMs),
+          connection,
         });
         this.#sent++;
       } catch (error) {
@@ -141,6 +145,10 @@ export class EventSender {
     const deadline = new AbortController();
     await Promise.race([this.#tail, sleep(timeoutMs, undefined, { signal: deadline.signal }).catch(() => undefined)]);
     deadline.abort();
+    // Closed once the last is answered; Events sent after a flush open new ones.
+    const connections = [...this.#connections.values()];
+    this.#connections.clear();
+    void this.#tail.then(() => Promise.all(connections.map((c) => c.close().catch(() => undefined))));
     return { sent: this.#sent, dropped: this.#dropped, unsent: this.#waiting };
   }
 }

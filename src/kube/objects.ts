@@ -6,7 +6,7 @@
 // one serialises bodies through its typed models, which silently drop fields they do not know
 // (fields newer than the client, strategic-merge directives such as `$patch`) and cannot carry a
 // JSON Patch list at all.
-import type { KubernetesObject } from '@kubernetes/client-node';
+import type { KubernetesObject, RequestContext } from '@kubernetes/client-node';
 import { parseAllDocuments, parseDocument, type YAMLError } from 'yaml';
 import { formatDuration } from '../duration-text.ts';
 import { type RecordChange, recordedPatch } from './changes.ts';
@@ -70,6 +70,29 @@ export interface ApiRequest {
   contentType?: string;
   body?: unknown;
   signal?: AbortSignal;
+  /** Send it over this connection rather than a new one. */
+  connection?: KeptConnection;
+}
+
+type Dispatcher = NonNullable<ReturnType<RequestContext['getDispatcher']>>;
+
+/**
+ * One connection kept open for the requests given it. The client opens (and TLS-handshakes) a new
+ * connection for every request: 3x the time and CPU of a request on a kept one, which matters to a
+ * stream of small requests sent beside a step's own (the run's Events).
+ */
+export class KeptConnection {
+  #dispatcher: Dispatcher | undefined;
+
+  use(context: RequestContext): void {
+    this.#dispatcher ??= context.getDispatcher();
+    if (this.#dispatcher) context.setDispatcher(this.#dispatcher);
+  }
+
+  /** Closes it once the requests under way are answered. */
+  close(): Promise<void> {
+    return this.#dispatcher?.close() ?? Promise.resolve();
+  }
 }
 
 export interface ApiResponse {
@@ -99,6 +122,7 @@ export async function apiRequest(
   }
   if (request.signal) context.setSignal(request.signal);
   await config.applySecurityAuthentication(context);
+  request.connection?.use(context);
   const response = await cluster.http.send(context);
   const text = await response.body.text();
   const object = parseJsonOrUndefined(text);
