@@ -129,7 +129,11 @@ export function parseSetFlags(values: readonly string[]): SetFlags {
   return { ok: true, set };
 }
 
-/** Whether a person can answer prompts: a terminal on both ends, and not CI. */
+/**
+ * Whether a person can answer prompts and watch the live view: a terminal on both ends, and not CI.
+ * A terminal of no size (some pseudo-terminals say 0x0) counts as none: the live view's spinner and
+ * list, fitted to zero columns, never finished drawing.
+ */
 export function isInteractive(): boolean {
-  return process.stdin.isTTY && process.stdout.isTTY && process.env.CI !== 'true';
+  return process.stdin.isTTY && process.stdout.isTTY && process.stdout.columns > 0 && process.env.CI !== 'true';
 }
