@@ -1,15 +1,16 @@
-// The live view meets real terminals: util-linux's script(1) gives the CLI a pseudo-terminal, of no
+// Where the output goes. The live view meets real terminals: util-linux's script(1) gives the CLI a pseudo-terminal, of no
 // size at all (0x0, as script makes one without a terminal above it, and as some CI runners do), or
 // sized with stty. A terminal of no size once hung the run while its spinner and list drew to zero
-// columns; it now gets the plain lines a pipe gets, and a sized one the live view.
+// columns; it now gets the plain lines a pipe gets, and a sized one the live view. And a pipe whose
+// reader stops early (`| head -1`) costs the command nothing: no stack trace, its own exit code.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { cli } from '../support/cli.ts';
-import { adminKubeconfig } from '../support/paths.ts';
+import { adminKubeconfig, repoRoot } from '../support/paths.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'drill-terminal-'));
 const runbook = join(work, 'nap.yaml');
@@ -62,4 +63,29 @@ describe('kubectl drill run in a terminal', () => {
     assert.match(result.stdout, /A short nap/);
     assert.match(result.stdout, CURSOR_MOVE, 'the live view redraws in place');
   });
+});
+
+describe('output to a reader that has gone', () => {
+  /** Runs the CLI with its stdout's reader closed before anything is written: every write meets EPIPE. */
+  async function readerGone(args: string[]): Promise<{ code: number | null; stderr: string }> {
+    const child = spawn(cli, args, { env: { ...process.env, CI: 'true' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    return { code, stderr };
+  }
+
+  for (const [args, code] of [
+    [['validate', `${repoRoot}runbooks/evacuate-region.yaml`, `${repoRoot}runbooks/zone-outage.yaml`], 0],
+    [['validate', `${repoRoot}test/fixtures/runbooks/invalid/several-mistakes.yaml`], 2],
+    [['run', '--help'], 0],
+    [['--help'], 0],
+  ] as const) {
+    test(`kubectl drill ${args.map((a) => a.replace(repoRoot, '')).join(' ')}: exit ${String(code)}, nothing on stderr`, async () => {
+      const result = await readerGone([...args]);
+      assert.equal(result.code, code, result.stderr);
+      assert.equal(result.stderr, '');
+    });
+  }
 });
