@@ -15,6 +15,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import drain from '../src/actions/nodes/drain.ts';
 import { connect } from '../src/kube/cluster.ts';
 import { resolveStepInput } from '../src/runbook/resolve.ts';
+import { stepContext } from '../test/support/action-context.ts';
 import { sandboxBinDir, sandboxScript } from '../test/support/paths.ts';
 
 const region = 'us-east';
@@ -179,18 +180,11 @@ try {
     const events: { ms: number; message: string }[] = [];
     evictions.length = 0;
     const started = performance.now();
-    const result = await drain.execute?.(input, {
-      step: { id: 'bench', name: 'bench' },
-      cluster: () => Promise.resolve(cluster),
-      runbookDir: process.cwd(),
-      signal: new AbortController().signal,
+    const { context } = stepContext(cluster, {
       timeoutMs: 300_000,
-      progress: (message) => events.push({ ms: performance.now() - started, message }),
-      confirm: () => Promise.resolve(true),
-      mask: () => undefined,
-      record: () => undefined,
-      changes: () => [],
+      onProgress: (message) => events.push({ ms: performance.now() - started, message }),
     });
+    const result = await drain.execute?.(input, context);
     const ms = performance.now() - started;
     const at = (prefix: string, last = false): string => {
       const matching = events.filter((e) => e.message.startsWith(prefix));

@@ -18,6 +18,7 @@ import { parseArgs } from 'node:util';
 import drain from '../src/actions/nodes/drain.ts';
 import { connect } from '../src/kube/cluster.ts';
 import { resolveStepInput } from '../src/runbook/resolve.ts';
+import { stepContext } from '../test/support/action-context.ts';
 import { repoRoot, sandboxScript } from '../test/support/paths.ts';
 
 const { values } = parseArgs({
@@ -65,18 +66,7 @@ if (values['drain-child'] !== undefined) {
     { params: {}, outputs: {} },
   );
   const started = performance.now();
-  const result = await drain.execute?.(input, {
-    step: { id: 'bench', name: 'bench' },
-    cluster: () => Promise.resolve(cluster),
-    runbookDir: process.cwd(),
-    signal: new AbortController().signal,
-    timeoutMs: 600_000,
-    progress: () => undefined,
-    confirm: () => Promise.resolve(true),
-    mask: () => undefined,
-    record: () => undefined,
-    changes: () => [],
-  });
+  const result = await drain.execute?.(input, stepContext(cluster, { timeoutMs: 600_000 }).context);
   const ms = performance.now() - started;
   const evicted = (result?.outputs.evictedPods as string[] | undefined)?.length ?? 0;
   console.log(JSON.stringify({ ms, evicted, requests, maxRssMiB: Math.round(process.resourceUsage().maxRSS / 1024) }));

@@ -14,8 +14,7 @@ import type { Interrupts } from './interrupts.ts';
 import { Journal } from './journal.ts';
 import type { RollbackPolicy } from './rollback-policy.ts';
 import { carriedOver, checkSecretsGiven, findRunDir, priorRunOf, readJournal, readRunbookCopy } from './run-folder.ts';
-import { resumeRun, rollbackSteps, undoOnCluster } from './runner.ts';
-import { AuditTrail } from './audit-trail.ts';
+import { resumeRun, rollbackSteps } from './runner.ts';
 import {
   closingNotes,
   defaultJournalDir,
@@ -28,6 +27,7 @@ import {
   type RunView,
   stepsNeedingConfirmation,
   takeLock,
+  underLock,
 } from './session.ts';
 
 export interface ResumeOptions {
@@ -106,20 +106,17 @@ export async function resumeDrill(options: ResumeOptions, view: RunView): Promis
   view.handle({ ...started, steps: started.steps.filter((step) => !done.has(step.id)) });
   const lastAt = Date.parse(events.at(-1)?.at ?? started.at);
   try {
-    const audit = options.events ? new AuditTrail(started.runId, clusters, lock.subject) : undefined;
+    const guarded = underLock(lock, clusters, started.runId, options.events, journal.write, [
+      report.handle,
+      view.handle,
+    ]);
     const result = await resumeRun(
       {
         ...carriedOver(started, runbook),
         params,
         clusters,
         interaction: options.yes ? automaticInteraction : view.interaction,
-        journal: lock.guardJournal(journal.write),
-        handlers: [report.handle, view.handle, ...(audit ? [audit.handle] : [])],
-        undo: lock.guardUndo(undoOnCluster),
-        onStarted: (say) => {
-          lock.started(say);
-          audit?.started(say);
-        },
+        ...guarded.wiring,
         signal: options.interrupts.signal,
         rollbackPolicy: options.rollbackPolicy,
         from: first.id,
@@ -127,7 +124,7 @@ export async function resumeDrill(options: ResumeOptions, view: RunView): Promis
       prior,
       Date.now() - lastAt,
     );
-    await audit?.flush();
+    await guarded.flush();
     const notes = closingNotes(runDir, report.report, result.journalFailure);
     return { report: report.report, runDir, exitCode: exitCodeOf(result.status, result.missedTarget), notes };
   } finally {

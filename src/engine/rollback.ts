@@ -10,7 +10,6 @@
 // rollback is refused, naming it, until it is; nothing else can be given.
 import { Clusters, type ConnectionOptions } from '../kube/cluster.ts';
 import { type Report, ReportBuilder } from '../report/model.ts';
-import { AuditTrail } from './audit-trail.ts';
 import type { RollbackStatus } from './events.ts';
 import { automaticInteraction } from './interaction.ts';
 import { Journal } from './journal.ts';
@@ -23,7 +22,7 @@ import {
   readRunbookCopy,
   writeReport,
 } from './run-folder.ts';
-import { rollBackRun, rollbackSteps, undoOnCluster } from './runner.ts';
+import { rollBackRun, rollbackSteps } from './runner.ts';
 import {
   defaultJournalDir,
   ExitCode,
@@ -32,6 +31,7 @@ import {
   RunRefused,
   type RunView,
   takeLock,
+  underLock,
 } from './session.ts';
 
 export interface RollbackOptions {
@@ -109,25 +109,22 @@ export async function rollbackDrill(options: RollbackOptions, view: RunView): Pr
     });
   }
   try {
-    const audit = options.events ? new AuditTrail(started.runId, clusters, lock.subject) : undefined;
+    const guarded = underLock(lock, clusters, started.runId, options.events, journal.write, [
+      report.handle,
+      view.handle,
+    ]);
     const status = await rollBackRun(
       {
         ...carriedOver(started, runbook),
         params,
         clusters,
         interaction: automaticInteraction,
-        journal: lock.guardJournal(journal.write),
-        handlers: [report.handle, view.handle, ...(audit ? [audit.handle] : [])],
-        undo: lock.guardUndo(undoOnCluster),
-        onStarted: (say) => {
-          lock.started(say);
-          audit?.started(say);
-        },
+        ...guarded.wiring,
       },
       prior,
       'kubectl drill rollback',
     );
-    await audit?.flush();
+    await guarded.flush();
     writeReport(runDir, report.report);
     return {
       runDir,

@@ -29,7 +29,7 @@ import { errnoReason, journalDirProblem, makeOwnerDir } from './owner-only.ts';
 import { keepRunbook, REPORT_FILE, writeReport } from './run-folder.ts';
 import type { RollbackPolicy } from './rollback-policy.ts';
 import { LockRefused, RunLock, type TakeLockOptions } from './run-lock.ts';
-import { runRunbook, undoOnCluster } from './runner.ts';
+import { type RunOptions, runRunbook, undoOnCluster } from './runner.ts';
 
 /** DESIGN.md section 4. */
 export const ExitCode = { ok: 0, failed: 1, invalid: 2, missedTarget: 3, interrupted: 130 } as const;
@@ -184,7 +184,7 @@ export async function runDrill(options: DrillOptions, view: RunView): Promise<Dr
     const opened = new Journal(runDir);
     journal = opened;
     const report = new ReportBuilder();
-    const audit = options.events ? new AuditTrail(runId, clusters, lock.subject) : undefined;
+    const guarded = underLock(lock, clusters, runId, options.events, opened.write, [report.handle, view.handle]);
     const startedAt = Date.now();
     options.interrupts.beforeExit = () => {
       try {
@@ -206,19 +206,13 @@ export async function runDrill(options: DrillOptions, view: RunView): Promise<Dr
       params,
       clusters,
       interaction: options.yes ? automaticInteraction : view.interaction,
-      journal: lock.guardJournal(opened.write),
-      handlers: [report.handle, view.handle, ...(audit ? [audit.handle] : [])],
+      ...guarded.wiring,
       signal: options.interrupts.signal,
       rollbackPolicy: options.rollbackPolicy,
       from: options.from,
       only: options.only,
-      undo: lock.guardUndo(undoOnCluster),
-      onStarted: (say) => {
-        lock.started(say);
-        audit?.started(say);
-      },
     });
-    await audit?.flush();
+    await guarded.flush();
     const notes = closingNotes(runDir, report.report, result.journalFailure);
     return { report: report.report, runDir, exitCode: exitCodeOf(result.status, result.missedTarget), notes };
   } finally {
@@ -264,6 +258,36 @@ export function refuseOnError<T>(read: () => T): T {
   } catch (error) {
     throw new RunRefused(error instanceof Error ? error.message : String(error), ExitCode.failed);
   }
+}
+
+/**
+ * What a run holding the lock hands the engine: its journal and undo guarded by the lock, its
+ * watchers joined by the cluster's audit trail when Events are asked for, and the lock and the trail
+ * told once it has started. `flush` sends the trail's last Events.
+ */
+export function underLock(
+  lock: RunLock,
+  clusters: Clusters,
+  runId: string,
+  events: boolean | undefined,
+  write: EventHandler,
+  handlers: EventHandler[],
+): { wiring: Pick<RunOptions, 'journal' | 'handlers' | 'undo' | 'onStarted'>; flush: () => Promise<void> } {
+  const audit = events ? new AuditTrail(runId, clusters, lock.subject) : undefined;
+  return {
+    wiring: {
+      journal: lock.guardJournal(write),
+      handlers: audit ? [...handlers, audit.handle] : handlers,
+      undo: lock.guardUndo(undoOnCluster),
+      onStarted: (say) => {
+        lock.started(say);
+        audit?.started(say);
+      },
+    },
+    flush: async () => {
+      await audit?.flush();
+    },
+  };
 }
 
 /** Takes the run lock, or refuses the run (exit 1) naming who holds it; nothing is changed either way. */
