@@ -1,14 +1,15 @@
 // Draining nodes with kubectl's semantics (k8s.io/kubectl/pkg/drain): cordon, list the node's pods,
 // decide about each with kubectl's filters in kubectl's order (./drain-filters), evict through the
 // Eviction API (or delete, with disableEviction), and count a pod gone when it is 404 or its UID
-// changed. Unlike kubectl, which sends every eviction and retries the refused ones every 5 s, an
-// eviction waits until its PodDisruptionBudget, as watched, has room for it (./budget-gate): the
-// budget's own watch wakes it, so it neither waits a fixed time nor is sent to be refused. A timeout names the pods still awaited and
-// what holds each (the budget and its message, or a termination still running), as kubectl lists
-// its pending pods. Unlike kubectl it drains several nodes at once: every node is cordoned and
-// every node's pods are vetted before the first eviction, so pods never land on a node about to be
-// drained and a node with undrainable pods stops the drain before it has touched anything (kubectl
-// drains the other nodes and reports that one).
+// changed. A timeout names the pods still awaited and what holds each (the budget and its message,
+// or a termination still running), as kubectl lists its pending pods. Unlike kubectl, which sends
+// every eviction and retries the refused ones every 5 s, an eviction waits until its
+// PodDisruptionBudget, as watched, has room for it (./budget-gate): the budget's watch wakes it, so
+// it neither waits a fixed time nor is sent to be refused. Unlike kubectl it drains several nodes
+// at once: every node is cordoned (all at once) and every node's pods are vetted before the first
+// eviction, so pods never land on a node about to be drained and a node with undrainable pods
+// stops the drain before it has touched anything (kubectl drains the other nodes and reports that
+// one).
 import type { V1Node, V1Pod, V1PodDisruptionBudget } from '@kubernetes/client-node';
 import { type BudgetGate, budgetsCovering, watchBudgets } from './budget-gate.ts';
 import type { RecordChange } from './changes.ts';
@@ -138,18 +139,7 @@ export async function drainNodes(
   nodes: readonly V1Node[],
   options: DrainOptions,
 ): Promise<DrainResult> {
-  for (const node of nodes) {
-    if (await setUnschedulable(cluster, node, true, options.record))
-      options.progress(`cordoned ${nodeName(node)}`, { node: nodeName(node) });
-  }
-  const plans = await planNodes(cluster, nodes, options);
-  const errors = [...plans].flatMap(([node, plan]) => plan.errors.map((e) => `${node}: ${e}`));
-  if (errors.length > 0) throw new Error(`cannot drain: ${errors.join('; ')}`);
-  for (const [node, plan] of plans) {
-    for (const warning of plan.warnings) options.progress(`${node}: ${warning}`, { node, warning });
-  }
-
-  const result: DrainResult = { nodes: nodes.map(nodeName), evictedPods: [], perNodeMs: {} };
+  // Started first, so that listing the budgets overlaps the cordons and the vetting.
   const watching = new AbortController();
   const gate = options.disableEviction
     ? undefined
@@ -158,33 +148,48 @@ export async function drainNodes(
           `cannot watch PodDisruptionBudgets (${apiErrorMessage(error)}): evictions a budget refuses are retried every ${EVICTION_RETRY_MS / 1000} s`,
         );
       });
-  const queue = [...plans];
-  const worker = async (): Promise<void> => {
-    for (let next = queue.shift(); next; next = queue.shift()) {
-      const [node, plan] = next;
-      const started = performance.now();
-      await drainNode(cluster, node, plan, options, gate);
-      result.perNodeMs[node] = Math.round(performance.now() - started);
-      result.evictedPods.push(...[...plan.evict, ...plan.terminating].map(podKey));
-      options.progress(`drained ${node} in ${result.perNodeMs[node]} ms`, {
-        node,
-        ms: result.perNodeMs[node],
-      });
-    }
-  };
   try {
+    await Promise.all(
+      nodes.map(async (node) => {
+        if (await setUnschedulable(cluster, node, true, options.record))
+          options.progress(`cordoned ${nodeName(node)}`, { node: nodeName(node) });
+      }),
+    );
+    const plans = await planNodes(cluster, nodes, options);
+    const errors = [...plans].flatMap(([node, plan]) => plan.errors.map((e) => `${node}: ${e}`));
+    if (errors.length > 0) throw new Error(`cannot drain: ${errors.join('; ')}`);
+    for (const [node, plan] of plans) {
+      for (const warning of plan.warnings) options.progress(`${node}: ${warning}`, { node, warning });
+    }
+
+    const result: DrainResult = { nodes: nodes.map(nodeName), evictedPods: [], perNodeMs: {} };
+    const queue = [...plans];
+    const worker = async (): Promise<void> => {
+      for (let next = queue.shift(); next; next = queue.shift()) {
+        const [node, plan] = next;
+        const started = performance.now();
+        await drainNode(cluster, node, plan, options, gate);
+        result.perNodeMs[node] = Math.round(performance.now() - started);
+        result.evictedPods.push(...[...plan.evict, ...plan.terminating].map(podKey));
+        options.progress(`drained ${node} in ${result.perNodeMs[node]} ms`, {
+          node,
+          ms: result.perNodeMs[node],
+        });
+      }
+    };
     await Promise.all(Array.from({ length: Math.max(1, Math.min(options.parallelism, plans.size)) }, worker));
+    watching.abort();
+    if (options.waitForReplacements) {
+      await waitForReplacements(
+        cluster,
+        [...plans.values()].flatMap((p) => p.evict),
+        options,
+      );
+    }
+    return result;
   } finally {
     watching.abort();
   }
-  if (options.waitForReplacements) {
-    await waitForReplacements(
-      cluster,
-      [...plans.values()].flatMap((p) => p.evict),
-      options,
-    );
-  }
-  return result;
 }
 
 /** A pod the drain still waits for, and where it stands, for the error a timeout ends with. */
