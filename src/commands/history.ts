@@ -37,6 +37,8 @@ export default class History extends Command {
         runbook: args.runbook,
         journalDir: flags['journal-dir'] ?? defaultJournalDir(),
         output: flags.output,
+        // A terminal of no size (some CI pseudo-terminals say 0) has no width to keep to.
+        width: process.stdout.isTTY ? process.stdout.columns || undefined : undefined,
       });
       for (const skipped of shown.skipped) this.logToStderr(`left out: ${skipped}`);
       this.log(shown.text);

@@ -5,6 +5,7 @@ import { queryScalar } from '../kube/traffic/prometheus.ts';
 import { optionalDurationMs } from '../runbook/duration.ts';
 import type { AbortCondition } from '../runbook/schema.ts';
 import { resolveTemplates } from '../runbook/template.ts';
+import { credentialsAsHeader } from '../url-credentials.ts';
 
 export const ABORT_SAMPLE_INTERVAL_MS = 1000;
 const PROBE_TIMEOUT_MS = 5000;
@@ -43,12 +44,16 @@ function probeOf(condition: AbortCondition, params: Record<string, string>, env:
     };
   }
   const { url, expectStatus = 200 } = resolved.http;
+  const request = credentialsAsHeader(url);
   return {
     describe: `${url} not answering ${expectStatus}`,
     holdMs: 0,
     holds: async (signal) => {
       try {
-        const response = await fetch(url, { signal: AbortSignal.any([signal, AbortSignal.timeout(PROBE_TIMEOUT_MS)]) });
+        const response = await fetch(request.url, {
+          headers: request.headers,
+          signal: AbortSignal.any([signal, AbortSignal.timeout(PROBE_TIMEOUT_MS)]),
+        });
         await response.body?.cancel();
         return response.status !== expectStatus;
       } catch {

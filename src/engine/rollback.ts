@@ -13,19 +13,12 @@ import { type Report, ReportBuilder } from '../report/model.ts';
 import type { RollbackStatus } from './events.ts';
 import { automaticInteraction } from './interaction.ts';
 import { Journal } from './journal.ts';
-import {
-  carriedOver,
-  checkSecretsGiven,
-  findRunDir,
-  priorRunOf,
-  readJournal,
-  readRunbookCopy,
-  writeReport,
-} from './run-folder.ts';
+import { carriedOver, checkSecretsGiven, findRunDir, priorRunOf, readJournal, readRunbookCopy } from './run-folder.ts';
 import { rollBackRun, rollbackSteps } from './runner.ts';
 import {
   defaultJournalDir,
   ExitCode,
+  keepReport,
   loadRunbook,
   refuseOnError,
   RunRefused,
@@ -113,7 +106,7 @@ export async function rollbackDrill(options: RollbackOptions, view: RunView): Pr
       report.handle,
       view.handle,
     ]);
-    const status = await rollBackRun(
+    const { status, journalFailure } = await rollBackRun(
       {
         ...carriedOver(started, runbook),
         params,
@@ -125,7 +118,10 @@ export async function rollbackDrill(options: RollbackOptions, view: RunView): Pr
       'kubectl drill rollback',
     );
     await guarded.flush();
-    writeReport(runDir, report.report);
+    if (journalFailure !== undefined) {
+      notes.push(`${journalFailure}: the rollback went on; events from then on may be missing from the journal`);
+    }
+    notes.push(...keepReport(runDir, report.report));
     return {
       runDir,
       report: report.report,

@@ -165,8 +165,10 @@ export async function rollBackRun(
   options: Omit<RunOptions, 'signal' | 'from' | 'only' | 'rollbackPolicy'>,
   prior: PriorRun,
   reason: string,
-): Promise<RollbackStatus> {
-  return new Run({ ...options, signal: NEVER_ABORTED }, prior).rollBack(reason);
+): Promise<{ status: RollbackStatus; journalFailure?: string }> {
+  const run = new Run({ ...options, signal: NEVER_ABORTED }, prior);
+  const status = await run.rollBack(reason);
+  return { status, journalFailure: run.journalFailure };
 }
 
 class Run {
@@ -326,6 +328,11 @@ class Run {
    * newest first. A failed rollback step never stops the undo of the records: they are the net
    * under everything.
    */
+  /** The first failure to write the journal, if there was one. */
+  get journalFailure(): string | undefined {
+    return this.#journalFailure?.message;
+  }
+
   async rollBack(reason: string): Promise<RollbackStatus> {
     this.#rollingBack = true;
     this.#announce();

@@ -240,15 +240,20 @@ export function closingNotes(runDir: string, report: Report, journalFailure: str
         `events from then on may be missing from the journal`,
     );
   }
+  return [...notes, ...keepReport(runDir, report)];
+}
+
+/** Writes report.json; a report that cannot be written is said, as the summary is then its only copy. */
+export function keepReport(runDir: string, report: Report): string[] {
   try {
     writeReport(runDir, report);
+    return [];
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? 'EIO';
-    notes.push(
+    return [
       `cannot write the report ${join(runDir, REPORT_FILE)}: ${code}: ${errnoReason(error)}; the summary is its only copy`,
-    );
+    ];
   }
-  return notes;
 }
 
 /** Reading a run folder that fails (unknown run, damaged journal) refuses the command. */

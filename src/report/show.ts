@@ -32,7 +32,13 @@ export interface HistoryShown {
 }
 
 /** The history of one runbook (a name, or a runbook file), or of every runbook found. */
-export function showHistory(options: { runbook?: string; journalDir: string; output: string }): HistoryShown {
+export function showHistory(options: {
+  runbook?: string;
+  journalDir: string;
+  output: string;
+  /** The terminal's columns, when the text goes to one. */
+  width?: number;
+}): HistoryShown {
   const renderer = historyRenderer(options.output);
   const skipped: string[] = [];
   const reports: Report[] = [];
@@ -52,7 +58,7 @@ export function showHistory(options: { runbook?: string; journalDir: string; out
         (known.length > 0 ? ` (it has runs of ${known.join(', ')})` : ' (it holds no runs)'),
     );
   }
-  return { text: renderer.render(historiesOf(chosen), { glyphs: glyphsFor() }), skipped };
+  return { text: renderer.render(historiesOf(chosen), { glyphs: glyphsFor(), width: options.width }), skipped };
 }
 
 /** A runbook file gives its metadata.name; anything else is taken as the name. */

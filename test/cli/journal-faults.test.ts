@@ -118,6 +118,45 @@ describe('a journal that cannot be written', () => {
   });
 });
 
+describe('kubectl drill rollback with a journal that cannot be written', () => {
+  afterEach(uncordonAll);
+  after(() => {
+    for (const dir of mounts.splice(0)) spawnSync('umount', [dir]);
+  });
+
+  test('undoes the run anyway, and says the journal and the report are missing what it did', async () => {
+    const disk = tmpfs('512k');
+    const drill = (args: string[]) =>
+      spawnSync(cli, [...args, '--journal-dir', disk, '--kubeconfig', adminKubeconfig], {
+        encoding: 'utf8',
+        env,
+        timeout: 120_000,
+      });
+    const run = drill([
+      'run',
+      `${repoRoot}test/fixtures/runbooks/e2e/cordon-then-fail.yaml`,
+      '--yes',
+      '--rollback',
+      'never',
+    ]);
+    assert.equal(run.status, 1, run.stderr);
+    assert.notDeepEqual(await cordonedNodes(), [], 'the failed run left its cordon');
+    const [runId = ''] = readdirSync(disk);
+    fill(disk);
+    const rollback = drill(['rollback', runId]);
+    assert.equal(rollback.status, 0, rollback.stderr);
+    assert.deepEqual(await cordonedNodes(), []);
+    assert.match(
+      rollback.stderr,
+      new RegExp(
+        `cannot write the journal ${join(disk, runId, 'journal.jsonl')}: ENOSPC: no space left on device: ` +
+          'the rollback went on; events from then on may be missing from the journal',
+      ),
+    );
+    assert.match(rollback.stderr, /cannot write the report .*report\.json: ENOSPC: no space left on device/);
+  });
+});
+
 describe('a journal dir that cannot hold runs', () => {
   after(() => {
     for (const dir of mounts.splice(0)) spawnSync('umount', [dir]);

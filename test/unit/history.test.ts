@@ -61,6 +61,28 @@ describe('kubectl drill history', () => {
     assert.equal(html.match(/<circle class="run regression"/g)?.length, 4);
   });
 
+  test('a table wider than the terminal turns on its side, keeping the latest runs that fit', () => {
+    const [history] = historyIn(recordRuns([15_000, 16_000, 15_500, 14_800, 15_200, 15_900, 20_500], []));
+    assert.ok(history);
+    const wide = historyRenderer('text').render([history], { glyphs: UNICODE });
+    const widest = Math.max(...wide.split('\n').map((line) => line.length));
+    assert.equal(historyRenderer('text').render([history], { glyphs: UNICODE, width: widest }), wide);
+
+    const text = historyRenderer('text').render([history], { glyphs: UNICODE, width: 80 });
+    // The table keeps to the width; the regressions under it are prose, which a terminal wraps.
+    const tableLines = text.split('\n\nREGRESSIONS')[0]?.split('\n') ?? [];
+    assert.ok(
+      tableLines.every((line) => line.length <= 80),
+      text,
+    );
+    assert.match(text, /^MEASURE +#5 +#6 +#7 +TARGET +TREND$/m);
+    assert.match(text, /^drain-traffic +15\.2s +15\.9s +20\.5s! +1m00s +\S+ \+32%$/m);
+    assert.match(text, /^ +#7 +evacuate-region-7 +2026-11-07 10:00 +succeeded$/m);
+    assert.match(text, /^ +\(#1 to #4 left out for the terminal's width; -o json has every run\)$/m);
+    assert.match(text, /evacuate-region-7: time-to-drain 99% \(drain-traffic\) took 20\.5s/);
+    assert.doesNotMatch(text, /^RUN +STARTED/m);
+  });
+
   test('a steady series with ordinary jitter is not flagged, nor is a sub-second step', () => {
     const [history] = historyIn(
       recordRuns([15_000, 16_000, 15_500, 14_800, 15_200, 15_900, 16_400], [800, 700, 750, 800, 760, 790, 1100]),

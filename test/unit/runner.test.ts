@@ -294,7 +294,7 @@ describe('the run loop and its rollback phase', () => {
       ['b'],
     );
     const later = harness(runbook([]));
-    const status = await rollBackRun(later.options, prior, 'kubectl drill rollback');
+    const { status } = await rollBackRun(later.options, prior, 'kubectl drill rollback');
     assert.equal(status, 'succeeded');
     assert.deepEqual(undoneNames(later.undone), ['b']);
   });

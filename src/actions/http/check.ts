@@ -3,6 +3,7 @@ import Type, { type Static } from 'typebox';
 import { durationMs, formatDuration } from '../../runbook/duration.ts';
 import { Duration, HttpUrl } from '../../runbook/inputs.ts';
 import { defineAction } from '../action.ts';
+import { credentialsAsHeader } from '../../url-credentials.ts';
 
 /** Pause between a failed check and its retry. */
 const RETRY_DELAY_MS = 1000;
@@ -85,23 +86,11 @@ interface Request {
   headers: Headers;
 }
 
-/**
- * fetch refuses a URL that carries credentials (`https://user:pass@host`), so they travel as a
- * Basic Authorization header, as curl sends them; an Authorization among `headers` wins. The
- * password and the header are masked like the URL's credentials, should a server echo them.
- */
+/** Credentials in the URL travel as a Basic Authorization header, masked should a server echo them. */
 function requestOf(input: CheckInput, mask: (values: readonly string[]) => void): Request {
-  const url = new URL(input.url);
-  const headers = new Headers(input.headers);
-  if (url.username !== '' || url.password !== '') {
-    const password = decodeURIComponent(url.password);
-    const basic = Buffer.from(`${decodeURIComponent(url.username)}:${password}`).toString('base64');
-    mask([password, basic]);
-    if (!headers.has('authorization')) headers.set('authorization', `Basic ${basic}`);
-    url.username = '';
-    url.password = '';
-  }
-  return { url: url.href, headers };
+  const { url, headers, secrets } = credentialsAsHeader(input.url, input.headers);
+  mask(secrets);
+  return { url, headers };
 }
 
 /** One request; a problem is a failed check, an abort of the step throws. */

@@ -96,6 +96,11 @@ export function endpointsMeasure(cluster: Cluster, options: EndpointsMeasureOpti
       let changes: SharePoint[] = [{ share: 1, at: performance.now() }];
       let current = atStart;
       let failure: Error | undefined;
+      let wake: (() => void) | undefined;
+      const news = (): void => {
+        wake?.();
+        wake = undefined;
+      };
       const stop = new AbortController();
       const watching = AbortSignal.any([signal, stop.signal]);
       watchUntil<V1EndpointSlice, never>(
@@ -105,6 +110,7 @@ export function endpointsMeasure(cluster: Cluster, options: EndpointsMeasureOpti
           const counts = countEndpoints(slices, options.region, regions);
           if (counts.region !== current.region || counts.total !== current.total) {
             changes.push({ share: shareOf(counts), at: performance.now() });
+            news();
           }
           current = counts;
           return undefined;
@@ -112,10 +118,17 @@ export function endpointsMeasure(cluster: Cluster, options: EndpointsMeasureOpti
         watching,
       ).catch((error: unknown) => {
         if (!watching.aborted) failure = error instanceof Error ? error : new Error(String(error));
+        news();
       });
       return {
         source,
         intervalMs: options.intervalMs,
+        changed: () =>
+          changes.length > 0 || failure !== undefined
+            ? Promise.resolve()
+            : new Promise((resolve) => {
+                wake = resolve;
+              }),
         sample: () => {
           if (failure !== undefined) return Promise.reject(failure);
           const points = changes;

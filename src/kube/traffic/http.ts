@@ -3,6 +3,7 @@
 // the window before the drain. An answer is dated by when its request was sent: the region is chosen
 // then (by DNS, by the load balancer the request reaches), not when the answer comes back; the
 // window's share is dated by its newest answer, as a sliding window is dated by its end.
+import { credentialsAsHeader } from '../../url-credentials.ts';
 import type { MeasureSource, ShareMeasure, ShareSampler } from './measure.ts';
 import { remainingShare } from './share.ts';
 
@@ -42,12 +43,13 @@ export class AnswerWindow {
 
 export function httpMeasure(options: HttpMeasureOptions): ShareMeasure {
   const source: MeasureSource = 'http';
+  const request = credentialsAsHeader(options.url, { 'Cache-Control': 'no-cache' });
   const ask = async (signal: AbortSignal): Promise<boolean> => {
     let response: Response;
     try {
-      response = await fetch(options.url, {
+      response = await fetch(request.url, {
         signal: AbortSignal.any([signal, AbortSignal.timeout(options.requestTimeoutMs ?? 5000)]),
-        headers: { 'Cache-Control': 'no-cache' },
+        headers: request.headers,
       });
       await response.arrayBuffer();
     } catch (error) {

@@ -7,6 +7,7 @@
 // A measure whose source has no baseline yet (a metric not scraped twice since its exporter
 // or Prometheus started) waits for one, within a bound, saying so at each retry: a drill started a
 // moment too early is not a failed drill.
+import { setTimeout as delay } from 'node:timers/promises';
 import { formatDuration } from '../../duration-text.ts';
 import { type CurvePoint, REPORTED_THRESHOLDS, ShareTracker } from './share.ts';
 
@@ -37,6 +38,11 @@ export interface ShareSampler {
    * crossing is interpolated between them; otherwise it holds until the next point.
    */
   readonly continuous?: boolean;
+  /**
+   * Resolves when the source has news before `intervalMs` is up: a measure kept current by a watch
+   * wakes the drain's loop at once instead of waiting for its next look.
+   */
+  changed?(): Promise<void>;
   sample(signal: AbortSignal): Promise<ShareReading>;
   close(): void;
 }
@@ -94,7 +100,9 @@ export async function waitForBaseline<T>(wait: BaselineWait<T>): Promise<T> {
       timeoutMs: wait.timeoutMs,
       source: wait.source,
     });
-    await sleep(Math.min(wait.retryMs, wait.timeoutMs - waitedMs), wait.signal);
+    await delay(Math.min(wait.retryMs, wait.timeoutMs - waitedMs), undefined, { signal: wait.signal }).catch(
+      () => undefined,
+    );
     if (wait.signal.aborted) {
       throw new Error(`${why} before the drain, when the step stopped after ${seconds(waited())}: nothing to measure`);
     }
@@ -194,7 +202,7 @@ export async function measureDrain(
         throw notReached(`within its timeout of ${formatDuration(options.timeoutMs ?? 0)}`);
       }
       const wait = Math.min(sampler.intervalMs, end === undefined ? Infinity : Math.max(0, end - now()));
-      await sleep(wait, options.signal);
+      await nextLook(wait, sampler, options.signal);
     }
   } finally {
     sampler.close();
@@ -210,19 +218,13 @@ export function percent(share: number): string {
   return `${Number.isInteger(value) ? value : Number(value.toFixed(value < 1 ? 2 : 1))}%`;
 }
 
-/** Resolves after `ms`, or early (without error) when the signal aborts: the caller checks it. */
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) {
-      resolve();
-      return;
-    }
-    const done = (): void => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
+/**
+ * Resolves after `ms`, when the sampler has news, or when the signal aborts (without error: the
+ * loop checks the signal itself).
+ */
+async function nextLook(ms: number, sampler: ShareSampler, signal: AbortSignal): Promise<void> {
+  const looked = new AbortController();
+  const timer = delay(ms, undefined, { signal: AbortSignal.any([signal, looked.signal]) }).catch(() => undefined);
+  await Promise.race(sampler.changed ? [timer, sampler.changed()] : [timer]);
+  looked.abort();
 }

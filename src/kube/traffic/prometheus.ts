@@ -25,6 +25,7 @@ import {
 } from './measure.ts';
 import { remainingShare } from './share.ts';
 import { parseJsonOrUndefined } from '../json.ts';
+import { credentialsAsHeader } from '../../url-credentials.ts';
 
 export interface PrometheusMeasureOptions {
   /** Prometheus' base URL, like http://127.0.0.1:9090. */
@@ -181,13 +182,16 @@ async function queryData(
   signal: AbortSignal,
 ): Promise<PrometheusResponse['data']> {
   const { query } = params;
-  const endpoint = `${options.url.replace(/\/+$/, '')}/api/v1/${api}`;
+  const endpoint = credentialsAsHeader(`${options.url.replace(/\/+$/, '')}/api/v1/${api}`, {
+    'Content-Type': 'application/x-www-form-urlencoded',
+    Accept: 'application/json',
+  });
   const timeout = AbortSignal.timeout(options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
   let response: Response;
   try {
-    response = await fetch(endpoint, {
+    response = await fetch(endpoint.url, {
       method: 'POST',
-      headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' },
+      headers: endpoint.headers,
       body: new URLSearchParams(params),
       signal: AbortSignal.any([signal, timeout]),
     });

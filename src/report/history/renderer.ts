@@ -7,5 +7,6 @@ import type { History } from './model.ts';
 export interface HistoryRenderer {
   readonly name: string;
   readonly description: string;
-  render(histories: readonly History[], options: { glyphs: Glyphs }): string;
+  /** `width`: the terminal's columns, when the text goes to one. */
+  render(histories: readonly History[], options: { glyphs: Glyphs; width?: number }): string;
 }
