@@ -72,6 +72,8 @@ describe('nodes.drain waits on PodDisruptionBudgets', () => {
     );
     assert.deepEqual(refusedOrBlind(recorded.progress), [], 'no eviction refused, none sent without word');
     assert.equal((result?.outputs.evictedPods as string[]).length, 3);
+    // The next test spreads its pods over every node.
+    await runAction(uncordon, { nodes: [node], all: true });
   });
 
   test('a binding budget: each eviction waits for the replacements before it, and none is refused', async () => {
