@@ -1,6 +1,7 @@
 // The CLI's entry point (bin/kubectl-drill runs dist/cli.js, its bundle). On a Node too old for the CLI,
 // the modules it loads could fail to link (a named export that Node does not have yet) and print a stack
 // trace; so this file imports nothing but the version check, and loads the rest only once it passed.
+// The root help is printed from what the build rendered, without oclif (src/root-help.ts).
 import { tooOldNode } from './node-version.ts';
 
 const tooOld = tooOldNode(process.version, process.execPath);
@@ -8,5 +9,20 @@ if (tooOld !== undefined) {
   process.stderr.write(`${tooOld}\n`);
   process.exit(1);
 }
-const { start } = await import('./start.ts');
-await start(import.meta.url);
+// A reader that stops early (`kubectl drill validate *.yaml | head -1`) closes the pipe: what is left
+// to print has nowhere to go, and that is no failure. The command goes on to its end with its own
+// exit code (a drill still finishes or rolls back; it never dies halfway for want of a reader), so
+// from then on stdout takes writes and drops them: oclif waits for stdout to drain before it exits,
+// and a closed pipe never drains.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error;
+  process.stdout.write = () => true;
+  process.stdout.emit('drain');
+});
+// The root help, oclif's text rendered at build time, needs neither oclif nor the rest of start-up.
+const args = process.argv.slice(2);
+const rootHelp = args.length === 0 || (args.length === 1 && args[0] === '--help');
+if (!rootHelp || !(await import('./root-help.ts')).printRootHelp(import.meta.url)) {
+  const { start } = await import('./start.ts');
+  await start(import.meta.url);
+}

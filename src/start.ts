@@ -1,7 +1,8 @@
 // What src/cli.ts loads once the Node version is known to be good. It decides what happens before any
 // other module loads: V8's compile cache, so that later runs skip compiling the bundles again, and
 // stack traces mapped back to src/. Everything else is imported afterwards, once the cache is on: it
-// covers only the modules loaded after it is.
+// covers only the modules loaded after it is. `validate` with plain arguments runs without oclif
+// (src/validate-fast.ts).
 import { enableCompileCache } from 'node:module';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +16,8 @@ export async function start(entry: string): Promise<void> {
   const cacheHome = process.env.XDG_CACHE_HOME ?? '';
   enableCompileCache(join(cacheHome === '' ? join(homedir(), '.cache') : cacheHome, 'kubectl-drill', 'compile-cache'));
   mapStackTraces(new URL('.', entry).href);
+  const [command, ...args] = process.argv.slice(2);
+  if (command === 'validate' && (await (await import('./validate-fast.ts')).validateWithoutOclif(args))) return;
   const { main } = await import('./main.ts');
   await main(entry);
 }

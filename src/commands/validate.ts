@@ -1,5 +1,6 @@
 import { Args, Command, Flags } from '@oclif/core';
 import { parseSetFlags, setFlag } from '../ui/flags.ts';
+import { type ValidateOutput, validateFiles } from '../ui/validate-files.ts';
 
 /** Exit code for usage and validation errors (DESIGN.md section 4). */
 const EXIT_INVALID = 2;
@@ -33,30 +34,8 @@ export default class Validate extends Command {
     const { argv, flags } = await this.parse(Validate);
     const parsedSet = parseSetFlags(flags.set ?? []);
     if (!parsedSet.ok) this.error(parsedSet.error, { exit: EXIT_INVALID });
-    const { set } = parsedSet;
-    // Loaded here, not at the top, so that other commands start without the schema machinery.
-    const { readFile } = await import('node:fs/promises');
-    const { formatResult, validateRunbook, validateRunbookFile } = await import('../runbook/index.ts');
-    const { maskedProblems } = await import('../engine/redact.ts');
-    const results = [];
-    for (const file of argv as string[]) {
-      // A problem may quote a value given with --set: a secret param's is masked.
-      const source = await readFile(file, 'utf8').catch(() => undefined);
-      const result =
-        source === undefined ? await validateRunbookFile(file, { set }) : validateRunbook(source, file, { set });
-      results.push(maskedProblems(result, source, set));
-    }
-
-    if (flags.output === 'json') {
-      const files = results.map(({ file, valid, problems }) => ({
-        file,
-        valid,
-        problems: problems.map(({ position, message }) => ({ ...position, message })),
-      }));
-      this.log(JSON.stringify({ valid: results.every((result) => result.valid), files }, null, 2));
-    } else {
-      for (const result of results) for (const line of formatResult(result)) this.log(line);
-    }
-    if (!results.every((result) => result.valid)) this.exit(EXIT_INVALID);
+    const { lines, valid } = await validateFiles(argv as string[], parsedSet.set, flags.output as ValidateOutput);
+    for (const line of lines) this.log(line);
+    if (!valid) this.exit(EXIT_INVALID);
   }
 }

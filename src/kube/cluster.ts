@@ -15,7 +15,7 @@ import type {
   PolicyV1Api,
   V1APIResource,
 } from '@kubernetes/client-node';
-import type * as clientLibrary from '@kubernetes/client-node';
+import type * as clientLibrary from './client-library.ts';
 import { ResilientHttp } from './resilience.ts';
 
 export type ClientLibrary = typeof clientLibrary;
@@ -55,7 +55,7 @@ export interface Cluster {
 let library: Promise<ClientLibrary> | undefined;
 
 export function loadClientLibrary(): Promise<ClientLibrary> {
-  library ??= import('@kubernetes/client-node');
+  library ??= import('./client-library.ts');
   return library;
 }
 

@@ -261,11 +261,11 @@ export class SchemaChecker {
       const path = [...where.path, index];
       const itemWhere: Where = { path, anchor: item && !isEmpty(item) ? item : where.anchor, note: '' };
       if (schema.items) this.#check(item, schema.items, itemWhere, report);
-      const itemValue = jsValue(this.#deref(item));
-      if (schema.uniqueItems && isScalar(this.#deref(item)) && seen.has(itemValue)) {
-        report(itemWhere.anchor, `${subject} lists ${describeActual(itemValue)} twice`);
-      }
-      seen.add(itemValue);
+      // Only scalars can repeat: a list or mapping item would be converted (deeply) for nothing.
+      const scalar = this.#deref(item);
+      if (!schema.uniqueItems || !isScalar(scalar)) return;
+      if (seen.has(scalar.value)) report(itemWhere.anchor, `${subject} lists ${describeActual(scalar.value)} twice`);
+      seen.add(scalar.value);
     });
   }
 

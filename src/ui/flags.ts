@@ -108,28 +108,14 @@ export function requestTimeoutMs(value: string): number {
   return parsed.ms;
 }
 
-export type SetFlags = { ok: true; set: Record<string, string> } | { ok: false; error: string };
+// In a module without oclif, so that validate's parse without oclif (src/validate-fast.ts) shares it.
+export { parseSetFlags, type SetFlags } from './set-flags.ts';
 
 /**
- * --set name=value pairs; a malformed or repeated one is a usage error for the caller to report. The
- * names are the user's, so they are only ever keys: the record has no prototype, and `__proto__`
- * or `error` is a param name like any other (unknown unless the runbook declares it). Errors quote
- * the name, never the value, which may be a secret.
+ * Whether a person can answer prompts and watch the live view: a terminal on both ends, and not CI.
+ * A terminal of no size (some pseudo-terminals say 0x0) counts as none: the live view's spinner and
+ * list, fitted to zero columns, never finished drawing.
  */
-export function parseSetFlags(values: readonly string[]): SetFlags {
-  const set = Object.create(null) as Record<string, string>;
-  for (const value of values) {
-    const separator = value.indexOf('=');
-    if (separator === -1) return { ok: false, error: `--set "${value}": expected name=value` };
-    const name = value.slice(0, separator);
-    if (name === '') return { ok: false, error: '--set "=...": the param name before "=" is missing' };
-    if (Object.hasOwn(set, name)) return { ok: false, error: `--set ${name}: given more than once` };
-    set[name] = value.slice(separator + 1);
-  }
-  return { ok: true, set };
-}
-
-/** Whether a person can answer prompts: a terminal on both ends, and not CI. */
 export function isInteractive(): boolean {
-  return process.stdin.isTTY && process.stdout.isTTY && process.env.CI !== 'true';
+  return process.stdin.isTTY && process.stdout.isTTY && process.stdout.columns > 0 && process.env.CI !== 'true';
 }

@@ -1,0 +1,91 @@
+// Where the output goes. The live view meets real terminals: util-linux's script(1) gives the CLI a pseudo-terminal, of no
+// size at all (0x0, as script makes one without a terminal above it, and as some CI runners do), or
+// sized with stty. A terminal of no size once hung the run while its spinner and list drew to zero
+// columns; it now gets the plain lines a pipe gets, and a sized one the live view. And a pipe whose
+// reader stops early (`| head -1`) costs the command nothing: no stack trace, its own exit code.
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { cli } from '../support/cli.ts';
+import { adminKubeconfig, repoRoot } from '../support/paths.ts';
+
+const work = mkdtempSync(join(tmpdir(), 'drill-terminal-'));
+const runbook = join(work, 'nap.yaml');
+writeFileSync(
+  runbook,
+  `apiVersion: drill/v1
+kind: Runbook
+metadata: { name: terminal-nap }
+spec:
+  steps:
+    - id: nap
+      name: A short nap
+      action: sleep
+      with: { duration: 1s }
+`,
+);
+
+/** Runs the drill in a pseudo-terminal whose size `stty` sets first; script's output is the terminal's. */
+function inTerminal(size: string) {
+  const command = [cli, 'run', runbook, '--yes', '--kubeconfig', adminKubeconfig, '--journal-dir', join(work, 'runs')]
+    .map((word) => `'${word}'`)
+    .join(' ');
+  const env = { ...process.env };
+  delete env.CI;
+  return spawnSync('script', ['-qec', `stty ${size} && ${command}`, '/dev/null'], {
+    encoding: 'utf8',
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    timeout: 60_000,
+  });
+}
+
+/** A cursor moved up or to a column: how a view redraws in place. */
+const CURSOR_MOVE = new RegExp(`${String.fromCharCode(27)}\\[\\d*[AG]`);
+
+describe('kubectl drill run in a terminal', () => {
+  test('of no size: plain lines, and the run ends', () => {
+    const result = inTerminal('cols 0 rows 0');
+    assert.equal(result.signal, null, `killed at the timeout: ${result.stdout.slice(-2000)}`);
+    assert.equal(result.status, 0, result.stdout.slice(-2000));
+    assert.match(result.stdout, /^nap +succeeded /m);
+    // Plain lines move no cursor.
+    assert.doesNotMatch(result.stdout, CURSOR_MOVE);
+  });
+
+  test('of 100 columns: the live view, and the run ends', () => {
+    const result = inTerminal('cols 100 rows 30');
+    assert.equal(result.signal, null, `killed at the timeout: ${result.stdout.slice(-2000)}`);
+    assert.equal(result.status, 0, result.stdout.slice(-2000));
+    assert.match(result.stdout, /A short nap/);
+    assert.match(result.stdout, CURSOR_MOVE, 'the live view redraws in place');
+  });
+});
+
+describe('output to a reader that has gone', () => {
+  /** Runs the CLI with its stdout's reader closed before anything is written: every write meets EPIPE. */
+  async function readerGone(args: string[]): Promise<{ code: number | null; stderr: string }> {
+    const child = spawn(cli, args, { env: { ...process.env, CI: 'true' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    return { code, stderr };
+  }
+
+  for (const [args, code] of [
+    [['validate', `${repoRoot}runbooks/evacuate-region.yaml`, `${repoRoot}runbooks/zone-outage.yaml`], 0],
+    [['validate', `${repoRoot}test/fixtures/runbooks/invalid/several-mistakes.yaml`], 2],
+    [['run', '--help'], 0],
+    [['--help'], 0],
+  ] as const) {
+    test(`kubectl drill ${args.map((a) => a.replace(repoRoot, '')).join(' ')}: exit ${String(code)}, nothing on stderr`, async () => {
+      const result = await readerGone([...args]);
+      assert.equal(result.code, code, result.stderr);
+      assert.equal(result.stderr, '');
+    });
+  }
+});
