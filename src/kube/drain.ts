@@ -1,13 +1,17 @@
 // Draining nodes with kubectl's semantics (k8s.io/kubectl/pkg/drain): cordon, list the node's pods,
 // decide about each with kubectl's filters in kubectl's order (./drain-filters), evict through the
-// Eviction API retrying while a PodDisruptionBudget blocks (or delete, with disableEviction), and
-// count a pod gone when it is 404 or its UID changed. A timeout names the pods still awaited and
-// what holds each (the budget and its message, or a termination still running), as kubectl lists
-// its pending pods. Unlike kubectl it drains several nodes at once: every node is cordoned and
-// every node's pods are vetted before the first eviction, so pods never land on a node about to be
-// drained and a node with undrainable pods stops the drain before it has touched anything (kubectl
-// drains the other nodes and reports that one).
+// Eviction API (or delete, with disableEviction), and count a pod gone when it is 404 or its UID
+// changed. A timeout names the pods still awaited and what holds each (the budget and its message,
+// or a termination still running), as kubectl lists its pending pods. Unlike kubectl, which sends
+// every eviction and retries the refused ones every 5 s, an eviction waits until its
+// PodDisruptionBudget, as watched, has room for it (./budget-gate): the budget's watch wakes it, so
+// it neither waits a fixed time nor is sent to be refused. Unlike kubectl it drains several nodes
+// at once: every node is cordoned (all at once) and every node's pods are vetted before the first
+// eviction, so pods never land on a node about to be drained and a node with undrainable pods
+// stops the drain before it has touched anything (kubectl drains the other nodes and reports that
+// one).
 import type { V1Node, V1Pod, V1PodDisruptionBudget } from '@kubernetes/client-node';
+import { type BudgetGate, budgetsCovering, watchBudgets } from './budget-gate.ts';
 import type { RecordChange } from './changes.ts';
 import type { Cluster } from './cluster.ts';
 import { grouped, filterPods } from './drain-filters/index.ts';
@@ -15,8 +19,10 @@ import { deletedLongAgo } from './drain-filters/skip-deleted.ts';
 import { controllerOf } from './drain-filters/filter.ts';
 import { apiErrorMessage, apiStatusCode, hasStatusCause, statusCauseMessages } from './errors.ts';
 import { nodeName, setUnschedulable } from './nodes.ts';
-import { selectorMatches } from './selectors.ts';
 import { watchUntil } from './watch.ts';
+
+/** How long an eviction waits on a budget that says nothing before it is sent anyway: kubectl's retry interval. */
+const EVICTION_RETRY_MS = 5000;
 
 export interface DrainOptions {
   /** Leave DaemonSet pods in place (kubectl --ignore-daemonsets). */
@@ -39,8 +45,6 @@ export interface DrainOptions {
   nodeTimeoutMs?: number;
   /** After evicting, wait until each evicted pod's controller is fully Ready again. */
   waitForReplacements: boolean;
-  /** How long to wait before retrying an eviction a PDB refused. */
-  retryDelayMs?: number;
   signal: AbortSignal;
   progress: (message: string, data?: Record<string, unknown>) => void;
   /** Journals each change before it is made: cordons, and evictions (which cannot be undone). */
@@ -127,12 +131,7 @@ export async function planNodes(
 
 /** The PodDisruptionBudgets that cover a pod, by name. */
 export function budgetsFor(pod: V1Pod, budgets: readonly V1PodDisruptionBudget[]): string[] {
-  return budgets
-    .filter(
-      (b) =>
-        b.metadata?.namespace === pod.metadata?.namespace && selectorMatches(b.spec?.selector, pod.metadata?.labels),
-    )
-    .map((b) => b.metadata?.name ?? '');
+  return budgetsCovering(pod, budgets).map((b) => b.metadata?.name ?? '');
 }
 
 export async function drainNodes(
@@ -140,41 +139,57 @@ export async function drainNodes(
   nodes: readonly V1Node[],
   options: DrainOptions,
 ): Promise<DrainResult> {
-  for (const node of nodes) {
-    if (await setUnschedulable(cluster, node, true, options.record))
-      options.progress(`cordoned ${nodeName(node)}`, { node: nodeName(node) });
-  }
-  const plans = await planNodes(cluster, nodes, options);
-  const errors = [...plans].flatMap(([node, plan]) => plan.errors.map((e) => `${node}: ${e}`));
-  if (errors.length > 0) throw new Error(`cannot drain: ${errors.join('; ')}`);
-  for (const [node, plan] of plans) {
-    for (const warning of plan.warnings) options.progress(`${node}: ${warning}`, { node, warning });
-  }
-
-  const result: DrainResult = { nodes: nodes.map(nodeName), evictedPods: [], perNodeMs: {} };
-  const queue = [...plans];
-  const worker = async (): Promise<void> => {
-    for (let next = queue.shift(); next; next = queue.shift()) {
-      const [node, plan] = next;
-      const started = performance.now();
-      await drainNode(cluster, node, plan, options);
-      result.perNodeMs[node] = Math.round(performance.now() - started);
-      result.evictedPods.push(...[...plan.evict, ...plan.terminating].map(podKey));
-      options.progress(`drained ${node} in ${result.perNodeMs[node]} ms`, {
-        node,
-        ms: result.perNodeMs[node],
+  // Started first, so that listing the budgets overlaps the cordons and the vetting.
+  const watching = new AbortController();
+  const gate = options.disableEviction
+    ? undefined
+    : watchBudgets(cluster, watching.signal, (error) => {
+        options.progress(
+          `cannot watch PodDisruptionBudgets (${apiErrorMessage(error)}): evictions a budget refuses are retried every ${EVICTION_RETRY_MS / 1000} s`,
+        );
       });
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(options.parallelism, plans.size)) }, worker));
-  if (options.waitForReplacements) {
-    await waitForReplacements(
-      cluster,
-      [...plans.values()].flatMap((p) => p.evict),
-      options,
+  try {
+    await Promise.all(
+      nodes.map(async (node) => {
+        if (await setUnschedulable(cluster, node, true, options.record))
+          options.progress(`cordoned ${nodeName(node)}`, { node: nodeName(node) });
+      }),
     );
+    const plans = await planNodes(cluster, nodes, options);
+    const errors = [...plans].flatMap(([node, plan]) => plan.errors.map((e) => `${node}: ${e}`));
+    if (errors.length > 0) throw new Error(`cannot drain: ${errors.join('; ')}`);
+    for (const [node, plan] of plans) {
+      for (const warning of plan.warnings) options.progress(`${node}: ${warning}`, { node, warning });
+    }
+
+    const result: DrainResult = { nodes: nodes.map(nodeName), evictedPods: [], perNodeMs: {} };
+    const queue = [...plans];
+    const worker = async (): Promise<void> => {
+      for (let next = queue.shift(); next; next = queue.shift()) {
+        const [node, plan] = next;
+        const started = performance.now();
+        await drainNode(cluster, node, plan, options, gate);
+        result.perNodeMs[node] = Math.round(performance.now() - started);
+        result.evictedPods.push(...[...plan.evict, ...plan.terminating].map(podKey));
+        options.progress(`drained ${node} in ${result.perNodeMs[node]} ms`, {
+          node,
+          ms: result.perNodeMs[node],
+        });
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(options.parallelism, plans.size)) }, worker));
+    watching.abort();
+    if (options.waitForReplacements) {
+      await waitForReplacements(
+        cluster,
+        [...plans.values()].flatMap((p) => p.evict),
+        options,
+      );
+    }
+    return result;
+  } finally {
+    watching.abort();
   }
-  return result;
 }
 
 /** A pod the drain still waits for, and where it stands, for the error a timeout ends with. */
@@ -183,7 +198,13 @@ interface Pending {
   state: string;
 }
 
-async function drainNode(cluster: Cluster, node: string, plan: PodPlan, options: DrainOptions): Promise<void> {
+async function drainNode(
+  cluster: Cluster,
+  node: string,
+  plan: PodPlan,
+  options: DrainOptions,
+  gate: BudgetGate | undefined,
+): Promise<void> {
   const pods = [...plan.evict, ...plan.terminating];
   const verb = options.disableEviction ? 'delete' : 'evict';
   const pending = new Map<string | undefined, Pending>(
@@ -212,14 +233,16 @@ async function drainNode(cluster: Cluster, node: string, plan: PodPlan, options:
         uid: pod.metadata?.uid,
       })),
     });
-    const remove = options.disableEviction ? deletePod : evictPod;
     await Promise.all([
-      ...pods.map((pod) =>
-        remove(cluster, pod, options, controller.signal, (state) => {
+      ...pods.map((pod) => {
+        const note = (state: string): void => {
           const entry = pending.get(pod.metadata?.uid);
           if (entry) entry.state = state;
-        }),
-      ),
+        };
+        return gate
+          ? evictPod(cluster, pod, options, controller.signal, note, gate)
+          : deletePod(cluster, pod, options, controller.signal, note);
+      }),
       waitUntilGone(cluster, node, pending, options, controller.signal),
     ]);
   } catch (error) {
@@ -298,21 +321,39 @@ async function waitUntilGone(
   }
 }
 
-/** Asks for one pod's removal; `note` says where it stands, for the error a timeout ends with. */
-type RemovePod = (
+/** Where a pod's removal stands, for the error a timeout ends with. */
+type Note = (state: string) => void;
+
+/**
+ * Evicts one pod once its budget has room (./budget-gate), waiting again whenever a budget refuses
+ * it (429); resolves once accepted.
+ */
+async function evictPod(
   cluster: Cluster,
   pod: V1Pod,
   options: DrainOptions,
   signal: AbortSignal,
-  note: (state: string) => void,
-) => Promise<void>;
-
-/** Evicts one pod, retrying while a PodDisruptionBudget refuses (429); resolves once accepted. */
-const evictPod: RemovePod = async (cluster, pod, options, signal, note) => {
+  note: Note,
+  gate: BudgetGate,
+): Promise<void> {
   const name = pod.metadata?.name ?? '';
   const namespace = pod.metadata?.namespace ?? '';
   let lastCauses: string | undefined;
+  let refusedAt: string | undefined;
   for (let attempt = 1; ; attempt++) {
+    const pass = await gate.admit(pod, {
+      signal,
+      fallbackMs: EVICTION_RETRY_MS,
+      refusedAt,
+      blocked: (budget, state) => {
+        note(state);
+        options.progress(`${namespace}/${name} blocked: ${state}; waiting for it`, {
+          pod: `${namespace}/${name}`,
+          pdb: [budget.metadata?.name],
+          attempt,
+        });
+      },
+    });
     signal.throwIfAborted();
     try {
       await cluster.core.createNamespacedPodEviction({
@@ -329,31 +370,33 @@ const evictPod: RemovePod = async (cluster, pod, options, signal, note) => {
           },
         },
       });
+      pass.accepted();
       options.progress(`evicting ${namespace}/${name}`, {
         pod: `${namespace}/${name}`,
         node: pod.spec?.nodeName,
         attempt,
+        // Sent after waiting EVICTION_RETRY_MS for a budget whose watch said nothing.
+        ...(pass.fallback ? { fallback: true } : {}),
       });
       note('evicted, not yet gone');
       return;
     } catch (error) {
+      pass.released();
       const code = apiStatusCode(error);
       if (code === 404 || code === 409) return; // already gone, or replaced by a pod with another UID
       if (code === 403 && hasStatusCause(error, 'NamespaceTerminating')) {
         // No eviction can be created in a namespace being deleted, and none is needed: the
         // namespace controller deletes the pod. As kubectl does, wait for it to be marked deleted.
         note('its namespace is being deleted, not yet gone');
-        if (await isTerminating(cluster, namespace, name)) return;
-        await sleep(options.retryDelayMs ?? 1000, signal);
-        continue;
+        await markedDeleted(cluster, pod, signal);
+        return;
       }
       if (code !== 429) throw new Error(`evicting ${namespace}/${name}: ${apiErrorMessage(error)}`, { cause: error });
       // The budget's own words ("The disruption budget web needs 2 healthy pods and has 2
       // currently"); its name, for the data, from the budgets whose selector matches the pod.
       const causes = statusCauseMessages(error, 'DisruptionBudget').join('; ');
       if (causes !== lastCauses) {
-        const budgets = await cluster.policy.listNamespacedPodDisruptionBudget({ namespace });
-        const blockers = budgetsFor(pod, budgets.items);
+        const blockers = budgetsFor(pod, gate.budgets());
         lastCauses = causes;
         const state = `${apiErrorMessage(error)} (429, PodDisruptionBudget ${blockers.join(', ') || 'unknown'}${causes ? `: ${causes}` : ''})`;
         note(state);
@@ -363,13 +406,20 @@ const evictPod: RemovePod = async (cluster, pod, options, signal, note) => {
           attempt,
         });
       }
-      await sleep(options.retryDelayMs ?? 1000, signal);
+      // Waits for the budget to change (or the fallback), not for a fixed time.
+      refusedAt = pass.mark;
     }
   }
-};
+}
 
 /** kubectl --disable-eviction: a plain DELETE, which no PodDisruptionBudget can refuse. */
-const deletePod: RemovePod = async (cluster, pod, options, signal, note) => {
+async function deletePod(
+  cluster: Cluster,
+  pod: V1Pod,
+  options: DrainOptions,
+  signal: AbortSignal,
+  note: Note,
+): Promise<void> {
   const name = pod.metadata?.name ?? '';
   const namespace = pod.metadata?.namespace ?? '';
   signal.throwIfAborted();
@@ -386,16 +436,22 @@ const deletePod: RemovePod = async (cluster, pod, options, signal, note) => {
   }
   options.progress(`deleting ${namespace}/${name}`, { pod: `${namespace}/${name}`, node: pod.spec?.nodeName });
   note('deleted, not yet gone');
-};
+}
 
-async function isTerminating(cluster: Cluster, namespace: string, name: string): Promise<boolean> {
-  try {
-    const pod = await cluster.core.readNamespacedPod({ namespace, name });
-    return pod.metadata?.deletionTimestamp !== undefined;
-  } catch (error) {
-    if (apiStatusCode(error) === 404) return true;
-    throw error;
-  }
+/** Resolves once the pod is marked deleted, gone, or replaced by another of its name. */
+async function markedDeleted(cluster: Cluster, pod: V1Pod, signal: AbortSignal): Promise<void> {
+  await watchUntil<V1Pod, true>(
+    cluster,
+    {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      namespace: pod.metadata?.namespace,
+      fieldSelector: `metadata.name=${pod.metadata?.name}`,
+    },
+    ([current]) =>
+      !current || current.metadata?.deletionTimestamp || current.metadata?.uid !== pod.metadata?.uid ? true : undefined,
+    signal,
+  );
 }
 
 /** Waits until every controller whose pods were evicted has all its replicas Ready again. */
@@ -434,20 +490,6 @@ async function waitForReplacements(cluster: Cluster, evicted: readonly V1Pod[], 
       });
     }),
   );
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(toError(signal.reason));
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 function toError(reason: unknown): Error {

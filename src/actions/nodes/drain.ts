@@ -107,6 +107,8 @@ export default defineAction({
       : { verb: 'create', group: '', resource: 'pods', subresource: 'eviction' },
     { verb: 'list', group: 'apps', resource: 'daemonsets' },
     { verb: 'list', group: 'policy', resource: 'poddisruptionbudgets' },
+    // Evictions wait on their budget's watch (src/kube/budget-gate.ts).
+    ...(input.disableEviction ? [] : [{ verb: 'watch', group: 'policy', resource: 'poddisruptionbudgets' }]),
     ...(input.waitForReplacements
       ? ['replicasets', 'statefulsets'].flatMap((resource) =>
           ['list', 'watch'].map((verb) => ({ verb, group: 'apps', resource })),

@@ -45,7 +45,7 @@ export const nodes: TrafficStrategy<typeof inputs, NodesRestore> = {
     ...verbs(['list', 'watch'], { group: '', resource: 'pods' }),
     { verb: 'create', group: '', resource: 'pods', subresource: 'eviction' },
     { verb: 'list', group: 'apps', resource: 'daemonsets' },
-    { verb: 'list', group: 'policy', resource: 'poddisruptionbudgets' },
+    ...verbs(['list', 'watch'], { group: 'policy', resource: 'poddisruptionbudgets' }),
   ],
   drain: (cluster, input, context) =>
     drainRegionNodes(cluster, {
