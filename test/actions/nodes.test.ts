@@ -7,8 +7,9 @@ import cordon from '../../src/actions/nodes/cordon.ts';
 import drain from '../../src/actions/nodes/drain.ts';
 import uncordon from '../../src/actions/nodes/uncordon.ts';
 import type { Change } from '../../src/kube/changes.ts';
+import { planNodes, podKey } from '../../src/kube/drain.ts';
 import { planAction, runAction } from '../support/actions.ts';
-import { apps, core, deployment, isPodReady, policy, testNamespace, waitFor } from '../support/sandbox.ts';
+import { admin, apps, core, deployment, isPodReady, policy, testNamespace, waitFor } from '../support/sandbox.ts';
 
 const zone = 'topology.kubernetes.io/zone';
 
@@ -252,5 +253,31 @@ describe('nodes.drain', () => {
     assert.equal((result.outputs.evictedPods as string[]).length, 2);
     assert.ok(result.recorded.progress.some((p) => p.message.includes('deleting Pods that declare no controller')));
     await assert.rejects(core.readNamespacedPod({ namespace, name: 'bare' }), (e: { code?: number }) => e.code === 404);
+  });
+});
+
+describe('planning a drain', () => {
+  test('of every node, from one paged list of pods, finds what a list per node finds', async () => {
+    const nodes = (await core.listNode()).items;
+    assert.ok(nodes.length > 10, `the sandbox has ${String(nodes.length)} nodes: past the lists per node`);
+    const options = { ignoreDaemonSets: true, deleteEmptyDirData: true, force: false };
+    const keys = (plans: Awaited<ReturnType<typeof planNodes>>) =>
+      [...plans].map(([node, plan]) => [node, plan.evict.map(podKey).sort(), plan.ignored.map(podKey).sort()]);
+    // The same nodes in groups small enough for a list each, then all at once.
+    const perNode = new Map(
+      (
+        await Promise.all(
+          Array.from({ length: Math.ceil(nodes.length / 4) }, (_, group) => group * 4).map((from) =>
+            planNodes(admin, nodes.slice(from, from + 4), options),
+          ),
+        )
+      ).flatMap((plans) => [...plans]),
+    );
+    const paged = await planNodes(admin, nodes, options);
+    assert.deepEqual(keys(paged), keys(perNode));
+    assert.ok(
+      [...paged.values()].some((plan) => plan.evict.length > 0),
+      'some node has pods to evict',
+    );
   });
 });
