@@ -26,9 +26,10 @@ export function parseDuration(text: string): DurationResult {
   const fail = (error: string): DurationResult => ({ ok: false, error });
   if (text === '') return fail('is empty; expected a duration like 30s or 10m');
   if (text === '0') return { ok: true, ms: 0 };
-  if (text.startsWith('-')) return fail(`must not be negative, got "${text}"`);
-  if (/\s/.test(text)) return fail(`must not contain spaces, got "${text}"; write it like 1h30m`);
-  if (/^[0-9.]+$/.test(text)) return fail(`has no unit, got "${text}"; write it like ${text}s or ${text}m`);
+  if (text.startsWith('-')) return fail(`must not be negative, got ${JSON.stringify(text)}`);
+  if (/\s/.test(text)) return fail(`must not contain spaces, got ${JSON.stringify(text)}; write it like 1h30m`);
+  if (/^[0-9.]+$/.test(text))
+    return fail(`has no unit, got ${JSON.stringify(text)}; write it like ${text}s or ${text}m`);
 
   let ms = 0;
   let previousUnitIndex = -1;
@@ -50,12 +51,12 @@ export function parseDuration(text: string): DurationResult {
     if (!isUnit(unit)) return fail(`has unknown unit "${unit}" in "${text}"; use ms, s, m or h`);
     const unitIndex = UNITS_LARGEST_FIRST.indexOf(unit);
     if (unitIndex <= previousUnitIndex) {
-      return fail(`must list each unit once, largest first (like 1h30m), got "${text}"`);
+      return fail(`must list each unit once, largest first (like 1h30m), got ${JSON.stringify(text)}`);
     }
     previousUnitIndex = unitIndex;
     ms += Number(number) * UNIT_MS[unit];
   }
-  if (!Number.isInteger(ms)) return fail(`must be a whole number of milliseconds, got "${text}"`);
+  if (!Number.isInteger(ms)) return fail(`must be a whole number of milliseconds, got ${JSON.stringify(text)}`);
   if (!Number.isSafeInteger(ms)) return fail(`is too long: "${text}"`);
   return { ok: true, ms };
 }

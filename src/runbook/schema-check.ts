@@ -285,7 +285,10 @@ export class SchemaChecker {
       if (!templateBranches.some((branch) => branch.pattern !== WHOLE_TEMPLATE_PATTERN) && !isWholeTemplate(text)) {
         const subject = this.#vocabulary.value(where.path);
         const expected = describeExpected({ anyOf: valueBranches });
-        report(where.anchor, `${subject} takes ${expected}, so a template must be its whole value, got "${text}"`);
+        report(
+          where.anchor,
+          `${subject} takes ${expected}, so a template must be its whole value, got ${JSON.stringify(text)}`,
+        );
         return;
       }
       this.#checkResolvedTemplate(text, valueBranches, where, report);

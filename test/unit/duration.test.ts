@@ -27,6 +27,8 @@ const invalid: [string, RegExp][] = [
   ['5sec', /unknown unit "sec"/],
   ['-5m', /must not be negative/],
   ['5 m', /must not contain spaces/],
+  // A value that runs over lines is quoted on one line: a problem is one line, after file:line:col.
+  ['3m\n- ""', /^must not contain spaces, got "3m\\n- \\"\\""; write it like 1h30m$/],
   ['30m1h', /largest first/],
   ['1m1m', /largest first/],
   ['500us', /below a millisecond/],

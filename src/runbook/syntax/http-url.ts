@@ -10,13 +10,14 @@ const RULE = 'must be an http:// or https:// URL';
 export const httpUrl: Syntax = {
   name: 'http-url',
   check(text) {
-    if (/\s/.test(text)) return `${RULE} without spaces, got "${text}"`;
+    if (/\s/.test(text)) return `${RULE} without spaces, got ${JSON.stringify(text)}`;
     const url = URL.parse(text);
-    if (url === null) return `${RULE}, got "${text}"`;
+    if (url === null) return `${RULE}, got ${JSON.stringify(text)}`;
     if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-      return `${RULE}, got "${text}" (scheme ${url.protocol.slice(0, -1)})`;
+      return `${RULE}, got ${JSON.stringify(text)} (scheme ${url.protocol.slice(0, -1)})`;
     }
-    if (!/^https?:\/\/[^/?#]/i.test(text)) return `${RULE} with a host, like https://example.com/path, got "${text}"`;
+    if (!/^https?:\/\/[^/?#]/i.test(text))
+      return `${RULE} with a host, like https://example.com/path, got ${JSON.stringify(text)}`;
     return undefined;
   },
 };

@@ -123,7 +123,10 @@ class SelectorParser {
     } else if (operator.kind === '>' || operator.kind === '<') {
       const value = this.#exactValue(key);
       if (!isInt64(value.text)) {
-        throw new SelectorError(`"${operator.text}" compares with an integer, got "${value.text}"`, value.at);
+        throw new SelectorError(
+          `"${operator.text}" compares with an integer, got ${JSON.stringify(value.text)}`,
+          value.at,
+        );
       }
     } else {
       throw new SelectorError(`found ${quote(operator)}, expected: one of ${BINARY_OPERATORS}`, operator.at);
