@@ -35,6 +35,25 @@ function fill(dir: string): void {
   }, /ENOSPC/);
 }
 
+/** The CLI against the sandbox, its runs kept in `journalDir`. */
+function drillIn(journalDir: string) {
+  return (args: string[]) =>
+    spawnSync(cli, [...args, '--journal-dir', journalDir, '--kubeconfig', adminKubeconfig], {
+      encoding: 'utf8',
+      env,
+      timeout: 120_000,
+    });
+}
+
+/** A run that cordons a zone and fails, leaving the cordon for a rollback. */
+const CORDON_THEN_FAIL = [
+  'run',
+  `${repoRoot}test/fixtures/runbooks/e2e/cordon-then-fail.yaml`,
+  '--yes',
+  '--rollback',
+  'never',
+];
+
 /** Starts the drill, breaks its journal with `fault` once the nap step has started, and waits for its end. */
 async function breakMidRun(journalDir: string, fault: (runDir: string) => void) {
   const child = spawn(cli, ['run', runbook, '--yes', '--journal-dir', journalDir, '--kubeconfig', adminKubeconfig], {
@@ -126,19 +145,8 @@ describe('kubectl drill rollback with a journal that cannot be written', () => {
 
   test('undoes the run anyway, and says the journal and the report are missing what it did', async () => {
     const disk = tmpfs('512k');
-    const drill = (args: string[]) =>
-      spawnSync(cli, [...args, '--journal-dir', disk, '--kubeconfig', adminKubeconfig], {
-        encoding: 'utf8',
-        env,
-        timeout: 120_000,
-      });
-    const run = drill([
-      'run',
-      `${repoRoot}test/fixtures/runbooks/e2e/cordon-then-fail.yaml`,
-      '--yes',
-      '--rollback',
-      'never',
-    ]);
+    const drill = drillIn(disk);
+    const run = drill(CORDON_THEN_FAIL);
     assert.equal(run.status, 1, run.stderr);
     assert.notDeepEqual(await cordonedNodes(), [], 'the failed run left its cordon');
     const [runId = ''] = readdirSync(disk);
@@ -221,19 +229,8 @@ describe('the files of a run folder', () => {
     const base = mkdtempSync(join(tmpdir(), 'drill-home-'));
     // Two levels the run makes itself.
     const journalDir = join(base, 'new', 'runs');
-    const drill = (args: string[]) =>
-      spawnSync(cli, [...args, '--journal-dir', journalDir, '--kubeconfig', adminKubeconfig], {
-        encoding: 'utf8',
-        env,
-        timeout: 120_000,
-      });
-    const run = drill([
-      'run',
-      `${repoRoot}test/fixtures/runbooks/e2e/cordon-then-fail.yaml`,
-      '--yes',
-      '--rollback',
-      'never',
-    ]);
+    const drill = drillIn(journalDir);
+    const run = drill(CORDON_THEN_FAIL);
     assert.equal(run.status, 1, run.stderr);
     const [runId = ''] = readdirSync(journalDir);
     const rollback = drill(['rollback', runId]);
