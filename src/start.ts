@@ -18,6 +18,13 @@ export async function start(entry: string): Promise<void> {
   mapStackTraces(new URL('.', entry).href);
   const [command, ...args] = process.argv.slice(2);
   if (command === 'validate' && (await (await import('./validate-fast.ts')).validateWithoutOclif(args))) return;
+  // oclif checks the Node version again as it loads, with every module of semver, against a package.json
+  // that is not beside the bundle; src/cli.ts has checked it already. The variable is put back before
+  // anything runs, so that steps' processes do not inherit it.
+  const engineWarning = process.env.OCLIF_DISABLE_ENGINE_WARNING;
+  process.env.OCLIF_DISABLE_ENGINE_WARNING = 'true';
   const { main } = await import('./main.ts');
+  if (engineWarning === undefined) delete process.env.OCLIF_DISABLE_ENGINE_WARNING;
+  else process.env.OCLIF_DISABLE_ENGINE_WARNING = engineWarning;
   await main(entry);
 }
