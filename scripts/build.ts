@@ -85,4 +85,20 @@ await build({
   plugins: [precompiledSchema, builtinsThroughRequire],
   logLevel: 'warning',
 });
-console.log(`dist/: src/cli.ts, src/complete.ts and ${commands.length} commands bundled`);
+// What `validate` runs without oclif (src/validate-fast.ts), as one CommonJS file: V8 makes a code cache
+// after a run only of a classic script (src/cached-bundle.ts). Its own dynamic imports become requires.
+await build({
+  absWorkingDir: root,
+  entryPoints: ['src/ui/validate-files.ts'],
+  outfile: 'dist/validate-files.cjs',
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node22',
+  supported: { 'dynamic-import': false },
+  sourcemap: true,
+  sourcesContent: false,
+  plugins: [precompiledSchema],
+  logLevel: 'warning',
+});
+console.log(`dist/: src/cli.ts, src/complete.ts, ${commands.length} commands and validate's CommonJS bundle`);

@@ -2,7 +2,7 @@
 // other module loads: V8's compile cache, so that later runs skip compiling the bundles again, and
 // stack traces mapped back to src/. Everything else is imported afterwards, once the cache is on: it
 // covers only the modules loaded after it is. `validate` with plain arguments runs without oclif
-// (src/validate-fast.ts).
+// (src/validate-fast.ts), through a code cache of its own (src/cached-bundle.ts).
 import { enableCompileCache } from 'node:module';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -14,10 +14,15 @@ import { mapStackTraces } from './stack-traces.ts';
 /** Runs the CLI whose entry point is `entry` (the URL of dist/cli.js). */
 export async function start(entry: string): Promise<void> {
   const cacheHome = process.env.XDG_CACHE_HOME ?? '';
-  enableCompileCache(join(cacheHome === '' ? join(homedir(), '.cache') : cacheHome, 'kubectl-drill', 'compile-cache'));
-  mapStackTraces(new URL('.', entry).href);
+  const cacheDir = join(cacheHome === '' ? join(homedir(), '.cache') : cacheHome, 'kubectl-drill');
+  enableCompileCache(join(cacheDir, 'compile-cache'));
+  const dist = new URL('.', entry);
+  mapStackTraces(dist.href);
   const [command, ...args] = process.argv.slice(2);
-  if (command === 'validate' && (await (await import('./validate-fast.ts')).validateWithoutOclif(args))) return;
+  if (command === 'validate') {
+    const { validateWithoutOclif } = await import('./validate-fast.ts');
+    if (await validateWithoutOclif(args, dist, join(cacheDir, 'code-cache'))) return;
+  }
   // oclif checks the Node version again as it loads, with every module of semver, against a package.json
   // that is not beside the bundle; src/cli.ts has checked it already. The variable is put back before
   // anything runs, so that steps' processes do not inherit it.

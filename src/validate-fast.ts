@@ -6,8 +6,10 @@
 // output, a --set oclif would refuse, no file) returns false before anything is printed, and oclif
 // parses and runs the command as always: its errors and messages stay oclif's own. What is printed and
 // the exit code come from the same code as the oclif command's (src/ui/validate-files.ts).
+import { loadCachedBundle } from './cached-bundle.ts';
 import { parseSetFlags } from './ui/set-flags.ts';
-import { type ValidateOutput, validateFiles } from './ui/validate-files.ts';
+import type * as validateFilesModule from './ui/validate-files.ts';
+import type { ValidateOutput } from './ui/validate-files.ts';
 
 /** Exit code for usage and validation errors (DESIGN.md section 4), as src/commands/validate.ts's. */
 const EXIT_INVALID = 2;
@@ -52,15 +54,22 @@ export function plainValidateArgs(argv: readonly string[]): ValidateArgs | undef
   return parsed.files.length > 0 ? parsed : undefined;
 }
 
-/** Runs validate with `argv` (after `validate`) and returns true, or returns false for oclif to run it. */
-export async function validateWithoutOclif(argv: readonly string[]): Promise<boolean> {
+/**
+ * Runs validate with `argv` (after `validate`) and returns true, or returns false for oclif to run it.
+ * validate-files.ts is run from its CommonJS bundle in `dist` (dist/validate-files.cjs), through a code
+ * cache kept in `cacheDir` (src/cached-bundle.ts).
+ */
+export async function validateWithoutOclif(argv: readonly string[], dist: URL, cacheDir: string): Promise<boolean> {
   const args = plainValidateArgs(argv);
   if (!args) return false;
   const set = parseSetFlags(args.set);
   if (!set.ok) return false;
-  const { lines, valid } = await validateFiles(args.files, set.set, (args.output ?? 'text') as ValidateOutput);
+  const bundle = loadCachedBundle<typeof validateFilesModule>(new URL('validate-files.cjs', dist), cacheDir);
+  const output = (args.output ?? 'text') as ValidateOutput;
+  const { lines, valid } = await bundle.exports.validateFiles(args.files, set.set, output);
   // What oclif's Command.log writes for each line.
   for (const line of lines) process.stdout.write(`${line}\n`);
   if (!valid) process.exitCode = EXIT_INVALID;
+  bundle.save();
   return true;
 }

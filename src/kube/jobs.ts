@@ -2,13 +2,13 @@
 // bucket): created under a name of its own for each run, so drills can be repeated; waited for by
 // watch; a failure named by the Job's condition, with the failed pod's last log lines when the
 // cluster lets them be read (and a plain word when it does not).
-import { randomBytes } from 'node:crypto';
 import type { V1Job, V1Pod } from '@kubernetes/client-node';
 import type { WriteContext } from './changes.ts';
 import type { Cluster } from './cluster.ts';
 import { jobVerdict } from './conditions.ts';
 import { apiErrorMessage } from './errors.ts';
 import { apiRequest, describeObject, type Manifest, waitForObjects } from './objects.ts';
+import { generatedName } from './generated-name.ts';
 
 /** The last lines of a failed pod's log that a failure shows. */
 export const LOG_TAIL_LINES = 20;
@@ -23,7 +23,7 @@ export interface JobRun {
 
 /** The Job of a manifest, named `<its name>-<5 hex>` so that every run creates a Job of its own. */
 export function jobToRun(manifest: Manifest, namespace: string): { name: string; namespace: string; body: Manifest } {
-  const name = `${manifest.metadata.name.slice(0, 56)}-${randomBytes(3).toString('hex').slice(0, 5)}`;
+  const name = generatedName(manifest.metadata.name);
   const jobNamespace = manifest.metadata.namespace ?? namespace;
   return {
     name,

@@ -3,12 +3,12 @@
 // decides the outcome; `status.progress` is shown but never trusted for completion (Velero fills
 // it in on a best-effort basis). Velero's own clock (startTimestamp, completionTimestamp) is
 // reported beside ours: it is what Velero's metrics and its users see.
-import { randomBytes } from 'node:crypto';
 import type { Permission } from './access.ts';
 import type { Cluster } from './cluster.ts';
 import type { ApiObject, Verdict } from './conditions.ts';
 import { apiErrorMessage, isNotFound } from './errors.ts';
 import { apiRequest, describeObject, waitForObjects } from './objects.ts';
+import { generatedName } from './generated-name.ts';
 
 export const VELERO_API_VERSION = 'velero.io/v1';
 export const VELERO_GROUP = 'velero.io';
@@ -176,7 +176,7 @@ export async function runVelero(
     recordCreated: (name: string) => void;
   },
 ): Promise<VeleroOutcome> {
-  const name = `${request.prefix.slice(0, 56)}-${randomBytes(3).toString('hex').slice(0, 5)}`;
+  const name = generatedName(request.prefix);
   const resource = request.kind === 'Backup' ? 'backups' : 'restores';
   const what = describeObject({ kind: request.kind, namespace: request.namespace, name });
   options.recordCreated(name);

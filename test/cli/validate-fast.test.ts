@@ -1,9 +1,14 @@
 // `kubectl drill validate` run without oclif (src/validate-fast.ts) prints, on stdout and stderr, and
 // exits exactly as the same built CLI does through oclif (its fast path replaced, by a module hook, with
 // one that always declines); and each command line takes the path it should: the plain shapes never
-// load oclif's main (src/main.ts's chunk), the others do.
+// load oclif's main (src/main.ts's chunk), the others do. The fast path's code cache
+// (src/cached-bundle.ts) is made by the first run, kept by the next, and replaced when V8 refuses it,
+// without changing what validate prints.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { repoRoot } from '../support/paths.ts';
 
@@ -69,3 +74,31 @@ for (const { args, fast } of cases) {
     assert.equal(loads.includes('/dist/chunks/main-'), !fast, fast ? 'fast path' : 'oclif path');
   });
 }
+
+test('the fast path keeps a code cache: made on the first run, kept, and a broken one replaced', (t) => {
+  const cacheHome = mkdtempSync(join(tmpdir(), 'drill-code-cache-'));
+  t.after(() => rmSync(cacheHome, { recursive: true, force: true }));
+  const cacheDir = join(cacheHome, 'kubectl-drill', 'code-cache');
+  const validate = () => spawn(cli, ['validate', valid, invalid], { XDG_CACHE_HOME: cacheHome });
+  const expected = spawn(cli, ['validate', valid, invalid], { NODE_OPTIONS: withoutFastPath });
+  const entry = () => {
+    const entries = readdirSync(cacheDir);
+    assert.equal(entries.length, 1, `one entry: ${entries.join(', ')}`);
+    const file = join(cacheDir, entries[0] ?? '');
+    return { file, content: readFileSync(file), mtimeMs: statSync(file).mtimeMs };
+  };
+
+  assert.deepEqual(validate(), expected);
+  const made = entry();
+  assert.match(made.file, /validate-files\.cjs-v\d+/);
+  assert.ok(made.content.length > 100_000, `a cache of the whole bundle: ${made.content.length} bytes`);
+
+  assert.deepEqual(validate(), expected);
+  assert.deepEqual(entry(), made, 'an accepted cache is left as it is');
+
+  writeFileSync(made.file, 'not a V8 code cache');
+  assert.deepEqual(validate(), expected);
+  const replaced = entry();
+  assert.equal(replaced.file, made.file);
+  assert.ok(replaced.content.length > 100_000, 'the refused cache is written again');
+});

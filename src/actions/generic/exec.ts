@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import Type from 'typebox';
 import { formatDuration, optionalDurationMs } from '../../runbook/duration.ts';
 import { Duration } from '../../runbook/inputs.ts';
@@ -91,7 +90,9 @@ interface RunResult {
  * Runs `sh -c command` in its own process group, so that stopping it (timeout, abort) stops
  * everything it started: SIGTERM to the group, then SIGKILL if it is still there after a grace.
  */
-function run(command: string, env: Record<string, string>, limitMs: number | undefined, signal: AbortSignal) {
+async function run(command: string, env: Record<string, string>, limitMs: number | undefined, signal: AbortSignal) {
+  // Loaded here rather than with the module, which `validate` loads for the input schema alone.
+  const { spawn } = await import('node:child_process');
   return new Promise<RunResult>((resolve, reject) => {
     signal.throwIfAborted();
     const child = spawn('/bin/sh', ['-c', command], {
