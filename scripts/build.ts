@@ -60,8 +60,20 @@ const builtinsThroughRequire: Plugin = {
   },
 };
 
+/**
+ * The client library (src/kube/client-library.ts) is a CommonJS bundle of its own, dist/client-library.cjs,
+ * that the CLI runs through a code cache (src/start.ts). The ES modules import that file instead of
+ * bundling the library a second time; the path is relative to dist/chunks/, where they are.
+ */
+const clientLibraryBundle: Plugin = {
+  name: 'client-library-bundle',
+  setup(bundle) {
+    bundle.onResolve({ filter: /\/client-library\.ts$/ }, () => ({ path: '../client-library.cjs', external: true }));
+  },
+};
+
 rmSync(`${root}dist`, { recursive: true, force: true });
-await build({
+const modules = await build({
   absWorkingDir: root,
   entryPoints: ['src/cli.ts', 'src/complete.ts', ...commands],
   outbase: 'src',
@@ -82,23 +94,39 @@ await build({
   banner: {
     js: "import { createRequire as __createRequire } from 'node:module';\nconst require = __createRequire(import.meta.url);",
   },
-  plugins: [precompiledSchema, builtinsThroughRequire],
+  plugins: [precompiledSchema, builtinsThroughRequire, clientLibraryBundle],
+  metafile: true,
   logLevel: 'warning',
 });
-// What `validate` runs without oclif (src/validate-fast.ts), as one CommonJS file: V8 makes a code cache
-// after a run only of a classic script (src/cached-bundle.ts). Its own dynamic imports become requires.
-await build({
-  absWorkingDir: root,
-  entryPoints: ['src/ui/validate-files.ts'],
-  outfile: 'dist/validate-files.cjs',
-  bundle: true,
-  format: 'cjs',
-  platform: 'node',
-  target: 'node22',
-  supported: { 'dynamic-import': false },
-  sourcemap: true,
-  sourcesContent: false,
-  plugins: [precompiledSchema],
-  logLevel: 'warning',
-});
-console.log(`dist/: src/cli.ts, src/complete.ts, ${commands.length} commands and validate's CommonJS bundle`);
+const misplaced = Object.entries(modules.metafile.outputs).filter(
+  ([output, { imports }]) =>
+    imports.some(({ path }) => path === '../client-library.cjs') && !output.startsWith('dist/chunks/'),
+);
+if (misplaced.length > 0) throw new Error(`outside dist/chunks/, ${misplaced[0]?.[0]} imports ../client-library.cjs`);
+// What runs through a V8 code cache made after a run (src/cached-bundle.ts), which V8 makes only of a
+// classic script: each is one CommonJS file, its own dynamic imports turned into requires. `validate`
+// without oclif runs validate-files.ts; `plan`, `run` and the rest load the client library.
+const commonJsBundles = {
+  'src/ui/validate-files.ts': 'validate-files',
+  'src/kube/client-library.ts': 'client-library',
+};
+for (const [entry, name] of Object.entries(commonJsBundles)) {
+  await build({
+    absWorkingDir: root,
+    entryPoints: [entry],
+    outfile: `dist/${name}.cjs`,
+    bundle: true,
+    format: 'cjs',
+    platform: 'node',
+    target: 'node22',
+    supported: { 'dynamic-import': false },
+    sourcemap: true,
+    sourcesContent: false,
+    external: ['typescript', 'ts-node', 'tsx'],
+    plugins: [precompiledSchema],
+    logLevel: 'warning',
+  });
+}
+console.log(
+  `dist/: src/cli.ts, src/complete.ts, ${commands.length} commands, and ${Object.values(commonJsBundles).join(' and ')} as CommonJS`,
+);

@@ -53,9 +53,18 @@ export interface Cluster {
 }
 
 let library: Promise<ClientLibrary> | undefined;
+let loadLibrary = (): Promise<ClientLibrary> => import('./client-library.ts');
+
+/**
+ * Loads the client library some other way than this module's import, before any cluster is opened:
+ * the CLI runs it from its own bundle through a code cache (src/start.ts).
+ */
+export function setClientLibraryLoader(load: () => Promise<ClientLibrary>): void {
+  loadLibrary = load;
+}
 
 export function loadClientLibrary(): Promise<ClientLibrary> {
-  library ??= import('./client-library.ts');
+  library ??= loadLibrary();
   return library;
 }
 

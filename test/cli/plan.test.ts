@@ -1,6 +1,9 @@
 // `kubectl drill plan` against the sandbox: resolved steps, the permission check, kubectl's flags.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { adminKubeconfig, repoRoot, restrictedKubeconfig } from '../support/paths.ts';
 import { core } from '../support/sandbox.ts';
@@ -8,7 +11,15 @@ import { core } from '../support/sandbox.ts';
 const runbook = `${repoRoot}runbooks/evacuate-region.yaml`;
 
 function plan(...args: string[]) {
-  return spawnSync(`${repoRoot}bin/kubectl-drill`, ['plan', runbook, ...args], { encoding: 'utf8', timeout: 60_000 });
+  return planWith({}, ...args);
+}
+
+function planWith(env: Record<string, string>, ...args: string[]) {
+  return spawnSync(`${repoRoot}bin/kubectl-drill`, ['plan', runbook, ...args], {
+    encoding: 'utf8',
+    timeout: 60_000,
+    env: { ...process.env, ...env },
+  });
 }
 
 describe('kubectl drill plan', () => {
@@ -23,6 +34,26 @@ describe('kubectl drill plan', () => {
       nodes.items.every((n) => !n.spec?.unschedulable),
       'nothing was cordoned',
     );
+  });
+
+  test('loads the client library through a code cache that its first run makes and the next keep', (t) => {
+    const cacheHome = mkdtempSync(join(tmpdir(), 'drill-code-cache-'));
+    t.after(() => rmSync(cacheHome, { recursive: true, force: true }));
+    const cacheDir = join(cacheHome, 'kubectl-drill', 'code-cache');
+    const entry = () => {
+      const entries = readdirSync(cacheDir).filter((name) => name.startsWith('client-library.cjs-'));
+      assert.equal(entries.length, 1, entries.join(', '));
+      const file = join(cacheDir, entries[0] ?? '');
+      return { file, size: statSync(file).size, mtimeMs: statSync(file).mtimeMs };
+    };
+    const first = planWith({ XDG_CACHE_HOME: cacheHome }, '--kubeconfig', adminKubeconfig, '--set', 'region=us-east');
+    assert.equal(first.status, 0, first.stderr);
+    const made = entry();
+    assert.ok(made.size > 1_000_000, `a cache of the library as it ran: ${made.size} bytes`);
+    const second = planWith({ XDG_CACHE_HOME: cacheHome }, '--kubeconfig', adminKubeconfig, '--set', 'region=us-east');
+    assert.equal(second.status, 0, second.stderr);
+    assert.equal(second.stdout, first.stdout);
+    assert.deepEqual(entry(), made, 'an accepted cache is left as it is');
   });
 
   test('names every missing permission for a user who may only read, and exits 1', () => {
