@@ -130,8 +130,21 @@ export async function connect(options: ConnectionOptions): Promise<Cluster> {
 
 function makeObjectApi(lib: ClientLibrary, config: KubeConfig): ObjectApi {
   class DiscoveringObjectApi extends lib.KubernetesObjectApi implements ObjectApi {
+    /**
+     * Lookups under way, by API version and kind. The library caches an API version's resources once
+     * they come back; until then, a step writing to many objects at once (the cordons of 20 nodes)
+     * had each lookup fetch the same discovery document.
+     */
+    readonly #lookups = new Map<string, Promise<V1APIResource | undefined>>();
+
     resourceOf(apiVersion: string, kind: string): Promise<V1APIResource | undefined> {
-      return this.resource(apiVersion, kind);
+      const key = `${apiVersion} ${kind}`;
+      let lookup = this.#lookups.get(key);
+      if (!lookup) {
+        lookup = this.resource(apiVersion, kind).finally(() => this.#lookups.delete(key));
+        this.#lookups.set(key, lookup);
+      }
+      return lookup;
     }
   }
   return config.makeApiClient(DiscoveringObjectApi);

@@ -1,14 +1,17 @@
 // nodes.cordon, nodes.uncordon and nodes.drain against the sandbox's real control plane. Each drain
 // test limits itself to its own pods with podSelector, and every test uncordons what it cordoned.
 import assert from 'node:assert/strict';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { after, describe, test } from 'node:test';
 import type { V1Pod } from '@kubernetes/client-node';
 import cordon from '../../src/actions/nodes/cordon.ts';
 import drain from '../../src/actions/nodes/drain.ts';
 import uncordon from '../../src/actions/nodes/uncordon.ts';
 import type { Change } from '../../src/kube/changes.ts';
+import { connect } from '../../src/kube/cluster.ts';
 import { planNodes, podKey } from '../../src/kube/drain.ts';
 import { planAction, runAction } from '../support/actions.ts';
+import { adminKubeconfig } from '../support/paths.ts';
 import { admin, apps, core, deployment, isPodReady, policy, testNamespace, waitFor } from '../support/sandbox.ts';
 
 const zone = 'topology.kubernetes.io/zone';
@@ -116,6 +119,28 @@ describe('nodes.cordon and nodes.uncordon', () => {
 
   test('a selector matching no node is an error', async () => {
     await assert.rejects(runAction(cordon, { selector: 'topology.kubernetes.io/region=mars' }), /matches no nodes/);
+  });
+
+  test('lookups of a kind under way at once (the cordons of many nodes) share one discovery request', async () => {
+    const cluster = await connect({ kubeconfig: adminKubeconfig });
+    const discoveries: string[] = [];
+    const count = (message: unknown) => {
+      const { request } = message as { request: { method: string; path: string } };
+      if (request.path === '/api/v1') discoveries.push(request.method);
+    };
+    subscribe('undici:request:create', count);
+    try {
+      const found = await Promise.all(Array.from({ length: 6 }, () => cluster.objects.resourceOf('v1', 'Node')));
+      assert.deepEqual(
+        found.map((resource) => resource?.name),
+        Array.from({ length: 6 }, () => 'nodes'),
+      );
+      assert.deepEqual(discoveries, ['GET'], 'one request for all six');
+      assert.equal((await cluster.objects.resourceOf('v1', 'Pod'))?.name, 'pods');
+      assert.deepEqual(discoveries, ['GET'], "then the library's cache answers");
+    } finally {
+      unsubscribe('undici:request:create', count);
+    }
   });
 
   test('plan says what would change without changing it', async () => {
