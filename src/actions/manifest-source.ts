@@ -1,7 +1,6 @@
 // Where an action's manifests come from: inline YAML or a file beside the runbook. Shared by the
 // actions that create objects from manifests (k8s.apply, restore.job), so both read them alike.
 import { readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import Type from 'typebox';
 
@@ -26,7 +25,10 @@ function manifestPath(input: ManifestSource, runbookDir: string): string {
 }
 
 export async function manifestText(input: ManifestSource, runbookDir: string): Promise<string> {
-  return input.manifest ?? readFile(manifestPath(input, runbookDir), 'utf8');
+  if (input.manifest !== undefined) return input.manifest;
+  // Loaded here rather than with the module, which `validate` loads for the input schema alone.
+  const { readFile } = await import('node:fs/promises');
+  return readFile(manifestPath(input, runbookDir), 'utf8');
 }
 
 /** For permissions, which are computed synchronously before the run. */

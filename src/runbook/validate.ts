@@ -2,7 +2,6 @@
  * Validation of a runbook file: YAML syntax, the schema, then whole-runbook checks. Every problem is
  * reported at once, sorted by position, each at the exact key or value it is about.
  */
-import { readFile } from 'node:fs/promises';
 import { runbookJsonSchema } from './json-schema.ts';
 import type { JsonSchema } from './json-schema-types.ts';
 import { parseRunbookYaml } from './parse.ts';
@@ -66,6 +65,9 @@ export function validateRunbook(source: string, file: string, options: ValidateO
 export async function validateRunbookFile(file: string, options: ValidateOptions = {}): Promise<ValidationResult> {
   let source: string;
   try {
+    // Imported here: `validate` reads its files itself (src/ui/validate-files.ts), and comes here only
+    // to have a file it could not read described.
+    const { readFile } = await import('node:fs/promises');
     source = await readFile(file, 'utf8');
   } catch (error) {
     return invalid(file, [{ file, message: `cannot read the file: ${describeReadError(error)}` }]);

@@ -2,6 +2,7 @@
 // command (src/commands/validate.ts) and its start without oclif (src/validate-fast.ts), so the two
 // cannot print differently. The schema machinery is imported on first use, not at the top, so that
 // other commands that load this module's chunk start without it.
+import { readFileSync } from 'node:fs';
 
 export type ValidateOutput = 'text' | 'json';
 
@@ -11,13 +12,12 @@ export async function validateFiles(
   set: Record<string, string>,
   output: ValidateOutput,
 ): Promise<{ lines: string[]; valid: boolean }> {
-  const { readFile } = await import('node:fs/promises');
   const { formatResult, validateRunbook, validateRunbookFile } = await import('../runbook/index.ts');
   const { maskedProblems } = await import('../engine/redact.ts');
   const results = [];
   for (const file of files) {
     // A problem may quote a value given with --set: a secret param's is masked.
-    const source = await readFile(file, 'utf8').catch(() => undefined);
+    const source = readIfReadable(file);
     const result =
       source === undefined ? await validateRunbookFile(file, { set }) : validateRunbook(source, file, { set });
     results.push(maskedProblems(result, source, set));
@@ -32,4 +32,16 @@ export async function validateFiles(
     return { lines: [JSON.stringify({ valid, files: json }, null, 2)], valid };
   }
   return { lines: results.flatMap((result) => formatResult(result)), valid };
+}
+
+/**
+ * The file's text, or undefined if it cannot be read (validateRunbookFile then says why). Read at once:
+ * node:fs/promises would be one more module to load for a command that reads a few small files.
+ */
+function readIfReadable(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
 }
