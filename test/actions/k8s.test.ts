@@ -297,6 +297,12 @@ describe('k8s.wait', () => {
   test('pods by selector, Ready', async () => {
     const namespace = await testNamespace('t-wait-pods');
     await apps.createNamespacedDeployment({ namespace, body: deployment('web', 3) });
+    // The wait is for the pods the selector matches: all three must exist first, or it may end with
+    // the first ones Ready before the ReplicaSet has created the last (seen once in CI).
+    await waitFor(
+      'the three pods to exist',
+      async () => (await core.listNamespacedPod({ namespace, labelSelector: 'app=web' })).items.length === 3,
+    );
     await runAction(wait, {
       apiVersion: 'v1',
       kind: 'Pod',
