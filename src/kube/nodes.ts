@@ -3,9 +3,10 @@
 import type { V1Node } from '@kubernetes/client-node';
 import { type Change, type RecordChange, writeFields } from './changes.ts';
 import type { Cluster } from './cluster.ts';
-import { apiRequest } from './objects.ts';
+import { listPage } from './objects.ts';
 
 const NODE = { apiVersion: 'v1', kind: 'Node' };
+const NODES = '/api/v1/nodes';
 
 export interface NodeSet {
   selector?: string;
@@ -16,15 +17,9 @@ export interface NodeSet {
 /** More than this share of a cluster's nodes is "obviously too wide" without allowAll. */
 export const WIDE_SELECTOR_SHARE = 0.5;
 
-/**
- * The nodes a selector picks (all of them without one), as the API sends them (as a watch gives
- * them: timestamps are strings), not through the client's typed models: decoding a region's 300
- * nodes into them took 100 ms of a plan, once for each step that selects them.
- */
+/** The nodes a selector picks (all of them without one), as the API sends them (listPage). */
 async function listNodes(cluster: Cluster, labelSelector = ''): Promise<V1Node[]> {
-  const query: Record<string, string> = labelSelector === '' ? {} : { labelSelector };
-  const { object } = await apiRequest(cluster, 'GET', '/api/v1/nodes', { query });
-  return (object as { items?: V1Node[] }).items ?? [];
+  return (await listPage<V1Node>(cluster, NODES, labelSelector === '' ? {} : { labelSelector })).items;
 }
 
 export async function selectNodes(cluster: Cluster, set: NodeSet): Promise<V1Node[]> {
@@ -54,10 +49,9 @@ export async function selectNodes(cluster: Cluster, set: NodeSet): Promise<V1Nod
  * A server that gives no count (it is optional) gets the full list.
  */
 async function countNodes(cluster: Cluster): Promise<number> {
-  const page = await cluster.core.listNode({ limit: 1 });
-  const remaining = page.metadata?.remainingItemCount;
-  if (remaining !== undefined) return page.items.length + remaining;
-  if (!page.metadata?._continue) return page.items.length;
+  const page = await listPage<V1Node>(cluster, NODES, { limit: '1' });
+  if (page.remainingItemCount !== undefined) return page.items.length + page.remainingItemCount;
+  if (page.continue === undefined) return page.items.length;
   return (await listNodes(cluster)).length;
 }
 
