@@ -8,7 +8,7 @@ import { enableCompileCache } from 'node:module';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { loadCachedBundle } from './cached-bundle.ts';
-import type { ClientLibrary } from './kube/cluster.ts';
+import type { ClientLibrary } from './kube/client-library-loader.ts';
 import { mapStackTraces } from './stack-traces.ts';
 
 // Under the user's cache directory, not the system's temporary one, which other users share. Node keys
@@ -29,7 +29,7 @@ export async function start(entry: string): Promise<void> {
   }
   // The client library, 7.6 MB of it, through a code cache as well. Saved as soon as it has loaded, not
   // at exit: a drill stopped or killed halfway must not leave the next run without it.
-  const { setClientLibraryLoader } = await import('./kube/cluster.ts');
+  const { setClientLibraryLoader } = await import('./kube/client-library-loader.ts');
   setClientLibraryLoader(() => {
     const bundle = loadCachedBundle<ClientLibrary>(new URL('client-library.cjs', dist), codeCacheDir);
     bundle.save();

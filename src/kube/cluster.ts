@@ -15,10 +15,10 @@ import type {
   PolicyV1Api,
   V1APIResource,
 } from '@kubernetes/client-node';
-import type * as clientLibrary from './client-library.ts';
+import { type ClientLibrary, loadClientLibrary } from './client-library-loader.ts';
 import { ResilientHttp } from './resilience.ts';
 
-export type ClientLibrary = typeof clientLibrary;
+export type { ClientLibrary } from './client-library-loader.ts';
 
 /** The generic object client, with its API discovery (which it caches) opened up. */
 export interface ObjectApi extends KubernetesObjectApi {
@@ -50,22 +50,6 @@ export interface Cluster {
   readonly objects: ObjectApi;
   /** What every request to this cluster's API server is sent through. */
   readonly http: ResilientHttp;
-}
-
-let library: Promise<ClientLibrary> | undefined;
-let loadLibrary = (): Promise<ClientLibrary> => import('./client-library.ts');
-
-/**
- * Loads the client library some other way than this module's import, before any cluster is opened:
- * the CLI runs it from its own bundle through a code cache (src/start.ts).
- */
-export function setClientLibraryLoader(load: () => Promise<ClientLibrary>): void {
-  loadLibrary = load;
-}
-
-export function loadClientLibrary(): Promise<ClientLibrary> {
-  library ??= loadLibrary();
-  return library;
 }
 
 /** Opens and caches one Cluster per context. */
