@@ -4,7 +4,7 @@
 // script) plus src/cli.ts and src/complete.ts (kubectl_complete-drill's); code shared between entries goes into dist/chunks/, and each dynamic
 // import() in the sources stays lazy as a chunk of its own. Dependencies are bundled too: dist/ needs
 // no node_modules at run time, only Node, package.json and oclif.manifest.json beside it.
-import { build, type Plugin } from 'esbuild';
+import { build, type BuildOptions, type Plugin } from 'esbuild';
 import { readdirSync, rmSync } from 'node:fs';
 import { isBuiltin } from 'node:module';
 import { Code } from 'typebox/compile';
@@ -72,16 +72,10 @@ const clientLibraryBundle: Plugin = {
   },
 };
 
-rmSync(`${root}dist`, { recursive: true, force: true });
-const modules = await build({
+/** What the ES modules and the CommonJS bundles are built with alike. */
+const common = {
   absWorkingDir: root,
-  entryPoints: ['src/cli.ts', 'src/complete.ts', ...commands],
-  outbase: 'src',
-  outdir: 'dist',
-  chunkNames: 'chunks/[name]-[hash]',
   bundle: true,
-  splitting: true,
-  format: 'esm',
   platform: 'node',
   target: 'node22',
   sourcemap: true,
@@ -90,13 +84,24 @@ const modules = await build({
   // oclif reads tsconfig.json with typescript, and registers ts-node or tsx, only when NODE_ENV says
   // development: looked up at run time then, never shipped.
   external: ['typescript', 'ts-node', 'tsx'],
+  logLevel: 'warning',
+} satisfies BuildOptions;
+
+rmSync(`${root}dist`, { recursive: true, force: true });
+const modules = await build({
+  ...common,
+  entryPoints: ['src/cli.ts', 'src/complete.ts', ...commands],
+  outbase: 'src',
+  outdir: 'dist',
+  chunkNames: 'chunks/[name]-[hash]',
+  splitting: true,
+  format: 'esm',
   // Bundled CommonJS dependencies call require(): an ES module has none, so each output makes one.
   banner: {
     js: "import { createRequire as __createRequire } from 'node:module';\nconst require = __createRequire(import.meta.url);",
   },
   plugins: [precompiledSchema, builtinsThroughRequire, clientLibraryBundle],
   metafile: true,
-  logLevel: 'warning',
 });
 const misplaced = Object.entries(modules.metafile.outputs).filter(
   ([output, { imports }]) =>
@@ -112,19 +117,12 @@ const commonJsBundles = {
 };
 for (const [entry, name] of Object.entries(commonJsBundles)) {
   await build({
-    absWorkingDir: root,
+    ...common,
     entryPoints: [entry],
     outfile: `dist/${name}.cjs`,
-    bundle: true,
     format: 'cjs',
-    platform: 'node',
-    target: 'node22',
     supported: { 'dynamic-import': false },
-    sourcemap: true,
-    sourcesContent: false,
-    external: ['typescript', 'ts-node', 'tsx'],
     plugins: [precompiledSchema],
-    logLevel: 'warning',
   });
 }
 console.log(
