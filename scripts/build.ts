@@ -85,6 +85,10 @@ const common = {
   // development: looked up at run time then, never shipped.
   external: ['typescript', 'ts-node', 'tsx'],
   logLevel: 'warning',
+  // Without whitespace and comments, which are most of the client library (its API documentation): 3.6 MB
+  // instead of 7.6, and `plan` and `run` reach their first request about 35 ms sooner. Names are kept,
+  // and stack traces are mapped back to the sources (src/stack-traces.ts).
+  minifyWhitespace: true,
 } satisfies BuildOptions;
 
 rmSync(`${root}dist`, { recursive: true, force: true });

@@ -1,11 +1,11 @@
 // Looks up positions in a source map without decoding all of it. Node's SourceMap (node:module) decodes
-// every mapping up front into an array of its own: for the client library's bundle (2.4 MB of map, 426,000
-// mappings) that is about 50 MB of heap and 25 ms, paid whenever any stack trace is formatted, and Node's
-// streams format the stack of every socket error they see. Here the `mappings` text stays a string; the
-// first lookup notes where each generated line starts and the running original position there (3 numbers
-// a line, in typed arrays), and each lookup then decodes the one line it asks about.
+// every mapping up front into an array of its own: for the client library's bundle (426,000 mappings)
+// that is tens of MB of heap and 25 ms, paid whenever any stack trace is formatted, and Node's streams
+// format the stack of every socket error they see. Here the `mappings` text stays a string; the first
+// lookup notes, every CHECKPOINT_EVERY segments, where that segment ends in the text and the running
+// state there (7 numbers, in a typed array), and each lookup then decodes from the checkpoint before
+// its position. Checkpoints, not line starts: a minified bundle is a few lines of megabytes each.
 
-/** Where a generated position came from: a source of the map (as written in it), 0-based line and column. */
 export interface OriginalPosition {
   source: string;
   line: number;
@@ -76,63 +76,92 @@ class SegmentReader {
   }
 }
 
+/** Segments between two checkpoints: a lookup decodes fewer than this many. */
+const CHECKPOINT_EVERY = 64;
+/** A checkpoint's fields, in this order: where its segment ends in `mappings`, then the reader's state after it. */
+const FIELDS = 7;
+
 export class LineIndexedSourceMap {
   readonly #payload: SourceMapPayload;
-  /** Per generated line: where it starts in `mappings`, and the running source, line and column there. */
-  #lines: { starts: Int32Array; states: Int32Array } | undefined;
+  /** FIELDS numbers per checkpoint: end, generated line and column, source, line, column, mapped (0 or 1). */
+  #checkpoints: Int32Array | undefined;
 
   constructor(payload: SourceMapPayload) {
     this.#payload = payload;
   }
 
   /**
-   * The original position of a generated one (0-based): the last segment of its line at or before
-   * its column or, when there is none, the last one of an earlier line, as Node's SourceMap.findEntry
-   * finds it. Undefined before the first segment, or where the segment found maps to nothing.
+   * The original position of a generated one (0-based): the last segment at or before it, on its
+   * line or, when there is none, on an earlier line, as Node's SourceMap.findEntry finds it. Undefined
+   * before the first segment, or where the segment found maps to nothing.
    */
   find(line: number, column: number): OriginalPosition | undefined {
-    const lines = this.#index();
-    if (line < 0) return undefined;
-    // Past the map's last line, everything it maps comes before.
-    if (line >= lines.starts.length) return this.find(lines.starts.length - 1, Infinity);
+    const checkpoints = this.#index();
+    const after = (at: number): boolean => {
+      const checkpointLine = checkpoints[at * FIELDS + 1] ?? 0;
+      return checkpointLine > line || (checkpointLine === line && (checkpoints[at * FIELDS + 2] ?? 0) > column);
+    };
+    // The last checkpoint at or before the position, by binary search.
+    let low = 0;
+    let high = checkpoints.length / FIELDS;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (after(middle)) high = middle;
+      else low = middle + 1;
+    }
+    const checkpoint = low - 1;
+    if (checkpoint < 0) return undefined;
     const reader = new SegmentReader(this.#payload.mappings);
-    let found: OriginalPosition | undefined;
-    let any = false;
-    for (let current = line; current >= 0 && !any; current--) {
-      reader.at = lines.starts[current] ?? 0;
-      reader.generatedColumn = 0;
-      reader.source = lines.states[current * 3] ?? 0;
-      reader.line = lines.states[current * 3 + 1] ?? 0;
-      reader.column = lines.states[current * 3 + 2] ?? 0;
-      while (reader.atSegment()) {
-        reader.readSegment();
-        if (current === line && reader.generatedColumn > column) break;
-        any = true;
-        found = reader.mapped
-          ? { source: this.#payload.sources[reader.source] ?? '', line: reader.line, column: reader.column }
-          : undefined;
+    const base = checkpoint * FIELDS;
+    reader.at = checkpoints[base] ?? 0;
+    let generatedLine = checkpoints[base + 1] ?? 0;
+    reader.generatedColumn = checkpoints[base + 2] ?? 0;
+    reader.source = checkpoints[base + 3] ?? 0;
+    reader.line = checkpoints[base + 4] ?? 0;
+    reader.column = checkpoints[base + 5] ?? 0;
+    reader.mapped = checkpoints[base + 6] === 1;
+    let found = this.#position(reader);
+    while (reader.at < this.#payload.mappings.length) {
+      if (!reader.atSegment()) {
+        reader.at++; // the semicolon
+        generatedLine++;
+        reader.generatedColumn = 0;
+        if (generatedLine > line) break;
+        continue;
       }
+      reader.readSegment();
+      if (generatedLine === line && reader.generatedColumn > column) break;
+      found = this.#position(reader);
     }
     return found;
   }
 
-  #index(): { starts: Int32Array; states: Int32Array } {
-    if (this.#lines) return this.#lines;
+  #position(reader: SegmentReader): OriginalPosition | undefined {
+    if (!reader.mapped) return undefined;
+    return { source: this.#payload.sources[reader.source] ?? '', line: reader.line, column: reader.column };
+  }
+
+  #index(): Int32Array {
+    if (this.#checkpoints) return this.#checkpoints;
     const { mappings } = this.#payload;
-    let count = 1;
-    for (let at = mappings.indexOf(';'); at !== -1; at = mappings.indexOf(';', at + 1)) count++;
-    const starts = new Int32Array(count);
-    const states = new Int32Array(count * 3);
+    const noted: number[] = [];
     const reader = new SegmentReader(mappings);
-    for (let line = 0; line < count; line++) {
-      starts[line] = reader.at;
-      states[line * 3] = reader.source;
-      states[line * 3 + 1] = reader.line;
-      states[line * 3 + 2] = reader.column;
-      while (reader.atSegment()) reader.readSegment();
-      reader.at++; // the semicolon
+    let generatedLine = 0;
+    let segments = 0;
+    while (reader.at < mappings.length) {
+      if (!reader.atSegment()) {
+        reader.at++;
+        generatedLine++;
+        reader.generatedColumn = 0;
+        continue;
+      }
+      reader.readSegment();
+      if (segments++ % CHECKPOINT_EVERY === 0) {
+        const { at, generatedColumn, source, line, column, mapped } = reader;
+        noted.push(at, generatedLine, generatedColumn, source, line, column, mapped ? 1 : 0);
+      }
     }
-    this.#lines = { starts, states };
-    return this.#lines;
+    this.#checkpoints = Int32Array.from(noted);
+    return this.#checkpoints;
   }
 }

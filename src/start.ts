@@ -27,7 +27,7 @@ export async function start(entry: string): Promise<void> {
     const { validateWithoutOclif } = await import('./validate-fast.ts');
     if (await validateWithoutOclif(args, dist, codeCacheDir)) return;
   }
-  // The client library, 7.6 MB of it, through a code cache as well. Saved as soon as it has loaded, not
+  // The client library, 3.6 MB of it, through a code cache as well. Saved as soon as it has loaded, not
   // at exit: a drill stopped or killed halfway must not leave the next run without it.
   const { setClientLibraryLoader } = await import('./kube/client-library-loader.ts');
   setClientLibraryLoader(() => {
