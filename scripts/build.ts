@@ -89,6 +89,9 @@ const common = {
   // instead of 7.6, and `plan` and `run` reach their first request about 35 ms sooner. Names are kept,
   // and stack traces are mapped back to the sources (src/stack-traces.ts).
   minifyWhitespace: true,
+  // Licences go to a file beside each output (linked from it): some hold characters outside ASCII, and one
+  // such character makes V8 hold the whole bundle as a two-byte string, slower to read.
+  legalComments: 'linked',
 } satisfies BuildOptions;
 
 rmSync(`${root}dist`, { recursive: true, force: true });

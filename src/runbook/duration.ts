@@ -33,7 +33,9 @@ export function parseDuration(text: string): DurationResult {
 
   let ms = 0;
   let previousUnitIndex = -1;
-  const componentPattern = /([0-9]*\.?[0-9]*)([a-zA-Zµμ]*)/y;
+  // The micro sign and the Greek mu as escapes: one character outside ASCII makes V8 hold a whole bundle
+  // as a two-byte string, which made reading dist/validate-files.cjs take 4 ms instead of 1.
+  const componentPattern = /([0-9]*\.?[0-9]*)([a-zA-Z\u00b5\u03bc]*)/y;
   for (let at = 0; at < text.length;) {
     componentPattern.lastIndex = at;
     const match = componentPattern.exec(text);

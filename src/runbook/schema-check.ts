@@ -45,6 +45,14 @@ interface Where {
 
 type YamlValue = Node | null | undefined;
 
+/**
+ * Thrown by a probe's report (SchemaChecker's #matches) to stop at the first problem. Not an Error: a
+ * probe fails hundreds of times in a runbook, and an Error records the stack each time (6 µs apiece).
+ */
+class Mismatch {
+  readonly probe = 'mismatch';
+}
+
 export class SchemaChecker {
   readonly #document: Document;
   readonly #root: JsonSchema;
@@ -70,17 +78,23 @@ export class SchemaChecker {
     this.#check(contents, this.#root, { path: [], anchor: contents, note: '' }, report);
   }
 
+  /** Whether `value` matches `schema`; it stops at the first problem, since none is reported. */
   #matches(value: YamlValue, schema: JsonSchema, where: Where): boolean {
-    let matches = true;
+    let mismatch: Mismatch | undefined;
     this.#probing++;
     try {
       this.#check(value, schema, where, () => {
-        matches = false;
+        mismatch = new Mismatch();
+        // eslint-disable-next-line @typescript-eslint/only-throw-error -- see Mismatch
+        throw mismatch;
       });
+      return true;
+    } catch (error) {
+      if (mismatch !== undefined && error === mismatch) return false;
+      throw error;
     } finally {
       this.#probing--;
     }
-    return matches;
   }
 
   #resolve(schema: JsonSchema): JsonSchema {
@@ -130,22 +144,22 @@ export class SchemaChecker {
   }
 
   #checkString(text: string, schema: JsonSchema, where: Where, report: Report): void {
-    const subject = this.#vocabulary.value(where.path) + where.note;
+    const subject = (): string => this.#vocabulary.value(where.path) + where.note;
     const constrained =
       schema.pattern !== undefined ||
       schema.format !== undefined ||
       schema.enum !== undefined ||
       schema.const !== undefined;
     if (constrained && containsTemplate(text) && !isTemplateBranch(schema)) {
-      report(where.anchor, `templates are not allowed in ${subject}`);
+      report(where.anchor, `templates are not allowed in ${subject()}`);
       return;
     }
     if (schema.minLength !== undefined && text.length < schema.minLength) {
-      report(where.anchor, text === '' ? `${subject} must not be empty` : `${subject} is too short`);
+      report(where.anchor, text === '' ? `${subject()} must not be empty` : `${subject()} is too short`);
       return;
     }
     if (schema.maxLength !== undefined && text.length > schema.maxLength) {
-      report(where.anchor, `${subject} must be at most ${schema.maxLength} characters, got ${text.length}`);
+      report(where.anchor, `${subject()} must be at most ${schema.maxLength} characters, got ${text.length}`);
       return;
     }
     if (schema.pattern === DURATION_PATTERN || schema.pattern === POSITIVE_DURATION_PATTERN) {
@@ -154,55 +168,54 @@ export class SchemaChecker {
         ? duration.ms === 0 && schema.pattern === POSITIVE_DURATION_PATTERN && 'must be greater than 0'
         : duration.error;
       if (problem) {
-        report(where.anchor, `${subject} ${problem}`);
+        report(where.anchor, `${subject()} ${problem}`);
         return;
       }
     }
     const syntax = schema.format === undefined ? undefined : syntaxProblem(schema.format, text);
     if (syntax !== undefined) {
-      report(where.anchor, `${subject} ${syntax}`);
+      report(where.anchor, `${subject()} ${syntax}`);
       return;
     }
     if (schema.pattern !== undefined && !compiled(schema.pattern).test(text)) {
       const rule = schema.patternErrorMessage ?? `must match the pattern ${schema.pattern}`;
-      report(where.anchor, `${subject} ${rule}, got ${describeActual(text)}`);
+      report(where.anchor, `${subject()} ${rule}, got ${describeActual(text)}`);
     }
   }
 
   #checkNumber(number: number, schema: JsonSchema, where: Where, report: Report): void {
-    const subject = this.#vocabulary.value(where.path) + where.note;
+    const subject = (): string => this.#vocabulary.value(where.path) + where.note;
     if (schema.minimum !== undefined && number < schema.minimum) {
-      report(where.anchor, `${subject} must be at least ${schema.minimum}, got ${number}`);
+      report(where.anchor, `${subject()} must be at least ${schema.minimum}, got ${number}`);
     } else if (schema.maximum !== undefined && number > schema.maximum) {
-      report(where.anchor, `${subject} must be at most ${schema.maximum}, got ${number}`);
+      report(where.anchor, `${subject()} must be at most ${schema.maximum}, got ${number}`);
     }
   }
 
   #checkMapping(pairs: Pair[], mapping: Node, schema: JsonSchema, where: Where, report: Report): void {
-    const { member, where: inMapping } = this.#vocabulary.mapping(where.path);
-    const known = Object.keys(schema.properties ?? {});
+    // What the mapping's members are called is needed only for a problem.
+    const names = (): { member: string; where: string } => this.#vocabulary.mapping(where.path);
     const entries = pairs.flatMap((pair) => {
       const keyNode = pair.key as YamlValue;
       const key = isScalar(keyNode) ? keyNode.value : undefined;
       const keyAnchor = isScalar(keyNode) ? keyNode : mapping;
       if (typeof key === 'string') return [{ key, keyAnchor, valueNode: pair.value as YamlValue }];
-      report(keyAnchor, `keys must be strings, got ${describeActual(jsValue(keyNode))} ${inMapping}`);
+      report(keyAnchor, `keys must be strings, got ${describeActual(jsValue(keyNode))} ${names().where}`);
       return [];
     });
-    const present = new Set(entries.map(({ key }) => key));
+    const patterns = Object.entries(schema.patternProperties ?? {});
     const patternSchemasOf = (key: string) =>
-      Object.entries(schema.patternProperties ?? {})
-        .filter(([pattern]) => compiled(pattern).test(key))
-        .map(([, patternSchema]) => patternSchema);
+      patterns.filter(([pattern]) => compiled(pattern).test(key)).map(([, patternSchema]) => patternSchema);
     const isDefined = (key: string) => schema.properties?.[key] !== undefined || patternSchemasOf(key).length > 0;
 
     // Unknown keys first: a misspelt key must not be reported missing as well, and a key that belongs
     // under an empty sibling (`with:` followed by under-indented inputs) explains why it is empty.
     const suggested = new Set<string>();
     const explainedEmpty = this.#explainedEmpty.get(mapping) ?? new Set<string>();
-    this.#explainedEmpty.set(mapping, explainedEmpty);
     if (schema.additionalProperties === false) {
+      const known = Object.keys(schema.properties ?? {});
       for (const { key, keyAnchor } of entries.filter(({ key }) => !isDefined(key))) {
+        const { member, where: inMapping } = names();
         const suggestion = closest(key, known);
         if (suggestion !== undefined) {
           suggested.add(suggestion);
@@ -210,7 +223,10 @@ export class SchemaChecker {
           continue;
         }
         const { hint, belongsUnder } = this.#vocabulary.unknownKeyHint(where.path, key);
-        if (belongsUnder !== undefined) explainedEmpty.add(belongsUnder);
+        if (belongsUnder !== undefined) {
+          explainedEmpty.add(belongsUnder);
+          this.#explainedEmpty.set(mapping, explainedEmpty);
+        }
         report(keyAnchor, `unknown ${member} "${key}" ${inMapping}${hint}`);
       }
     }
@@ -222,39 +238,51 @@ export class SchemaChecker {
         note: '',
       };
       if (schema.propertyNames) {
-        this.#checkKey(key, keyAnchor, schema.propertyNames, `invalid ${member} name "${key}" ${inMapping}`, report);
+        this.#checkKey(
+          key,
+          keyAnchor,
+          schema.propertyNames,
+          () => {
+            const { member, where: inMapping } = names();
+            return `invalid ${member} name "${key}" ${inMapping}`;
+          },
+          report,
+        );
       }
       if (isEmpty(valueNode) && explainedEmpty.has(key)) continue;
       const propertySchema = schema.properties?.[key];
       if (propertySchema) this.#check(valueNode, propertySchema, valueWhere, report);
-      for (const patternSchema of patternSchemasOf(key)) this.#check(valueNode, patternSchema, valueWhere, report);
-      if (!isDefined(key) && typeof schema.additionalProperties === 'object') {
+      const patternSchemas = patternSchemasOf(key);
+      for (const patternSchema of patternSchemas) this.#check(valueNode, patternSchema, valueWhere, report);
+      if (!propertySchema && patternSchemas.length === 0 && typeof schema.additionalProperties === 'object') {
         this.#check(valueNode, schema.additionalProperties, valueWhere, report);
       }
     }
 
+    const present = new Set(entries.map(({ key }) => key));
     const isMissing = (key: string) => !present.has(key) && !suggested.has(key) && !explainedEmpty.has(key);
     for (const key of schema.required ?? []) {
-      if (isMissing(key)) report(mapping, `missing required ${member} "${key}" ${inMapping}`);
+      if (isMissing(key)) report(mapping, `missing required ${names().member} "${key}" ${names().where}`);
     }
     for (const [key, dependencies] of Object.entries(schema.dependentRequired ?? {})) {
       if (!present.has(key)) continue;
       for (const dependency of dependencies.filter(isMissing)) {
+        const { member, where: inMapping } = names();
         report(mapping, `missing ${member} "${dependency}" ${inMapping}, which "${key}" requires`);
       }
     }
   }
 
-  #checkKey(key: string, anchor: Node, schema: JsonSchema, subject: string, report: Report): void {
+  #checkKey(key: string, anchor: Node, schema: JsonSchema, subject: () => string, report: Report): void {
     if (schema.pattern !== undefined && !compiled(schema.pattern).test(key)) {
-      report(anchor, `${subject}: ${schema.patternErrorMessage ?? `must match ${schema.pattern}`}`);
+      report(anchor, `${subject()}: ${schema.patternErrorMessage ?? `must match ${schema.pattern}`}`);
     }
   }
 
   #checkList(items: YamlValue[], schema: JsonSchema, where: Where, report: Report): void {
-    const subject = this.#vocabulary.value(where.path);
+    const subject = (): string => this.#vocabulary.value(where.path);
     if (schema.minItems !== undefined && items.length < schema.minItems) {
-      report(where.anchor, items.length === 0 ? `${subject} must not be empty` : `${subject} is too short`);
+      report(where.anchor, items.length === 0 ? `${subject()} must not be empty` : `${subject()} is too short`);
     }
     const seen = new Set<unknown>();
     items.forEach((item, index) => {
@@ -264,7 +292,7 @@ export class SchemaChecker {
       // Only scalars can repeat: a list or mapping item would be converted (deeply) for nothing.
       const scalar = this.#deref(item);
       if (!schema.uniqueItems || !isScalar(scalar)) return;
-      if (seen.has(scalar.value)) report(itemWhere.anchor, `${subject} lists ${describeActual(scalar.value)} twice`);
+      if (seen.has(scalar.value)) report(itemWhere.anchor, `${subject()} lists ${describeActual(scalar.value)} twice`);
       seen.add(scalar.value);
     });
   }
