@@ -9,19 +9,10 @@ if (tooOld !== undefined) {
   process.stderr.write(`${tooOld}\n`);
   process.exit(1);
 }
-// A reader that stops early (`kubectl drill validate *.yaml | head -1`) closes the pipe: what is left
-// to print has nowhere to go, and that is no failure. The command goes on to its end with its own
-// exit code (a drill still finishes or rolls back; it never dies halfway for want of a reader), so
-// from then on stdout takes writes and drops them: oclif waits for stdout to drain before it exits,
-// and a closed pipe never drains.
-process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-  if (error.code !== 'EPIPE') throw error;
-  process.stdout.write = () => true;
-  process.stdout.emit('drain');
-});
 // The root help, oclif's text rendered at build time, needs neither oclif nor the rest of start-up.
 const args = process.argv.slice(2);
 const rootHelp = args.length === 0 || (args.length === 1 && args[0] === '--help');
+if (rootHelp) (await import('./stdout.ts')).keepGoingWhenReaderGone();
 if (!rootHelp || !(await import('./root-help.ts')).printRootHelp(import.meta.url)) {
   const { start } = await import('./start.ts');
   await start(import.meta.url);

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { loadCachedBundle } from './cached-bundle.ts';
 import type { ClientLibrary } from './kube/client-library-loader.ts';
 import { mapStackTraces } from './stack-traces.ts';
+import { keepGoingWhenReaderGone } from './stdout.ts';
 
 // Under the user's cache directory, not the system's temporary one, which other users share. Node keys
 // entries by its version and each file's content, so a rebuilt bundle or another Node does not reuse a
@@ -27,6 +28,7 @@ export async function start(entry: string): Promise<void> {
     const { validateWithoutOclif } = await import('./validate-fast.ts');
     if (await validateWithoutOclif(args, dist, codeCacheDir)) return;
   }
+  keepGoingWhenReaderGone();
   // The client library, 3.6 MB of it, through a code cache as well. Saved as soon as it has loaded, not
   // at exit: a drill stopped or killed halfway must not leave the next run without it.
   const { setClientLibraryLoader } = await import('./kube/client-library-loader.ts');

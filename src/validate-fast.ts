@@ -7,6 +7,7 @@
 // parses and runs the command as always: its errors and messages stay oclif's own. What is printed and
 // the exit code come from the same code as the oclif command's (src/ui/validate-files.ts).
 import { loadCachedBundle } from './cached-bundle.ts';
+import { writeStdout } from './stdout.ts';
 import { parseSetFlags } from './ui/set-flags.ts';
 import type * as validateFilesModule from './ui/validate-files.ts';
 import type { ValidateOutput } from './ui/validate-files.ts';
@@ -68,7 +69,7 @@ export async function validateWithoutOclif(argv: readonly string[], dist: URL, c
   const output = (args.output ?? 'text') as ValidateOutput;
   const { lines, valid } = await bundle.exports.validateFiles(args.files, set.set, output);
   // What oclif's Command.log writes for each line.
-  for (const line of lines) process.stdout.write(`${line}\n`);
+  for (const line of lines) writeStdout(`${line}\n`);
   if (!valid) process.exitCode = EXIT_INVALID;
   bundle.save();
   return true;
