@@ -9,6 +9,7 @@ import { readdirSync, rmSync } from 'node:fs';
 import { isBuiltin } from 'node:module';
 import { Code } from 'typebox/compile';
 import { runbookJsonSchema } from '../src/runbook/json-schema.ts';
+import { undiciSubset } from './undici-subset.ts';
 
 const root = new URL('../', import.meta.url).pathname;
 const commands = readdirSync(`${root}src/commands`)
@@ -129,7 +130,7 @@ for (const [entry, name] of Object.entries(commonJsBundles)) {
     outfile: `dist/${name}.cjs`,
     format: 'cjs',
     supported: { 'dynamic-import': false },
-    plugins: [precompiledSchema],
+    plugins: [precompiledSchema, undiciSubset(root)],
   });
 }
 console.log(
