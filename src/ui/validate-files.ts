@@ -12,7 +12,7 @@ export async function validateFiles(
   set: Record<string, string>,
   output: ValidateOutput,
 ): Promise<{ lines: string[]; valid: boolean }> {
-  const { formatResult, validateRunbook, validateRunbookFile } = await import('../runbook/index.ts');
+  const { formatResult, validateRunbook, validateRunbookFile } = await import('../runbook/validate.ts');
   const { maskedProblems } = await import('../engine/redact.ts');
   const results = [];
   for (const file of files) {
