@@ -97,6 +97,33 @@ export class SchemaChecker {
     }
   }
 
+  /**
+   * A test of one key's value, `{properties: {action: {const: "sleep"}}, required: ["action"]}` (how
+   * the schema picks a step's inputs by its action, 21 tests a step), answered by looking the key up
+   * instead of walking the mapping: for a mapping whose keys are all strings and that has the key, with
+   * a value, which is when the walk's answer is just that comparison. Undefined otherwise, and the walk
+   * decides.
+   */
+  #discriminated(value: YamlValue, test: JsonSchema): boolean | undefined {
+    const [key, ...otherKeys] = test.required ?? [];
+    const property = key === undefined ? undefined : test.properties?.[key];
+    const shaped =
+      otherKeys.length === 0 &&
+      Object.keys(test).length === 2 &&
+      Object.keys(test.properties ?? {}).length === 1 &&
+      property !== undefined &&
+      Object.keys(property).length === 1 &&
+      property.const !== undefined;
+    if (!shaped || !isMap(value)) return undefined;
+    const values: YamlValue[] = [];
+    for (const pair of value.items) {
+      if (!isScalar(pair.key) || typeof pair.key.value !== 'string') return undefined;
+      if (pair.key.value === key) values.push(pair.value as YamlValue);
+    }
+    if (values.length === 0 || values.some(isEmpty)) return undefined;
+    return values.every((keyValue) => jsValue(this.#deref(keyValue)) === property.const);
+  }
+
   #resolve(schema: JsonSchema): JsonSchema {
     if (schema.$ref === undefined) return schema;
     const prefix = '#/$defs/';
@@ -136,7 +163,8 @@ export class SchemaChecker {
     // Combinators last, so that what the mapping's own keys revealed (see #explainedEmpty) is known.
     for (const part of schema.allOf ?? []) this.#check(value, part, where, report);
     if (schema.if) {
-      const branch = this.#matches(value, schema.if, where) ? schema.then : schema.else;
+      const matches = this.#discriminated(value, schema.if) ?? this.#matches(value, schema.if, where);
+      const branch = matches ? schema.then : schema.else;
       if (branch) this.#check(value, branch, where, report);
     }
     if (schema.anyOf) this.#checkAnyOf(value, schema.anyOf, where, report);
