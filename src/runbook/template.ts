@@ -102,7 +102,9 @@ export function scanTemplates(text: string): TemplateScan {
 }
 
 function parseExpression(inner: string, expression: string): TemplateReference | { message: string } {
-  if (inner === '') return { message: `empty template "${expression}"; use ${FORMS}` };
+  // As JSON: an expression left open runs over lines, and a problem is one line.
+  const quoted = JSON.stringify(expression);
+  if (inner === '') return { message: `empty template ${quoted}; use ${FORMS}` };
   const param = PARAM_EXPRESSION.exec(inner);
   if (param?.[1] !== undefined) return { kind: 'param', name: param[1] };
   const output = OUTPUT_EXPRESSION.exec(inner);
@@ -110,18 +112,18 @@ function parseExpression(inner: string, expression: string): TemplateReference |
     return { kind: 'output', step: output[1], output: output[2] };
   }
   if (!/^[A-Za-z0-9_.-]+$/.test(inner)) {
-    return { message: `unsupported template "${expression}"; only ${FORMS} are allowed` };
+    return { message: `unsupported template ${quoted}; only ${FORMS} are allowed` };
   }
   const [root = '', ...rest] = inner.split('.');
   if (!ROOTS.includes(root)) {
-    return { message: `unknown template source "${root}" in "${expression}"${didYouMean(root, ROOTS)}` };
+    return { message: `unknown template source "${root}" in ${quoted}${didYouMean(root, ROOTS)}` };
   }
-  if (root === 'params') return { message: `malformed template "${expression}"; expected \${{ params.<name> }}` };
+  if (root === 'params') return { message: `malformed template ${quoted}; expected \${{ params.<name> }}` };
   if (rest.length >= 2 && rest[1] !== 'outputs') {
     const hint = didYouMean(rest[1] ?? '', ['outputs']) || '; expected "outputs"';
-    return { message: `malformed template "${expression}": "${rest[1]}" after the step id${hint}` };
+    return { message: `malformed template ${quoted}: "${rest[1]}" after the step id${hint}` };
   }
-  return { message: `malformed template "${expression}"; expected \${{ steps.<id>.outputs.<name> }}` };
+  return { message: `malformed template ${quoted}; expected \${{ steps.<id>.outputs.<name> }}` };
 }
 
 export interface TemplateContext {

@@ -49,6 +49,16 @@ describe('scanTemplates', () => {
       assert.match(errors[0]?.message ?? '', message);
     });
   }
+
+  it('quotes an expression left open over lines in one line, as JSON', () => {
+    // Found by test/unit/validate-property.test.ts: a folded scalar's next line taken into the expression.
+    const { errors } = scanTemplates('of ${{ params.namespace\n  confirm: Roll back ${{ params.deployment }}?');
+    assert.equal(errors.length, 1);
+    assert.equal(
+      errors[0]?.message,
+      'unsupported template "${{ params.namespace\\n  confirm: Roll back ${{ params.deployment }}"; only ${{ params.<name> }} or ${{ steps.<id>.outputs.<name> }} are allowed',
+    );
+  });
 });
 
 describe('isWholeTemplate and containsTemplate', () => {
