@@ -28,6 +28,7 @@ const LINE_END = ';'.charCodeAt(0);
 class SegmentReader {
   readonly #mappings: string;
   at = 0;
+  generatedLine = 0;
   generatedColumn = 0;
   /** The original position of the last segment that had one. */
   source = 0;
@@ -40,12 +41,20 @@ class SegmentReader {
     this.#mappings = mappings;
   }
 
-  atSegment(): boolean {
-    return this.at < this.#mappings.length && this.#mappings.charCodeAt(this.at) !== LINE_END;
+  /** Reads the next segment, past the ends of lines before it; false at the end of the mappings. */
+  next(): boolean {
+    while (this.at < this.#mappings.length && this.#mappings.charCodeAt(this.at) === LINE_END) {
+      this.at++;
+      this.generatedLine++;
+      this.generatedColumn = 0;
+    }
+    if (this.at >= this.#mappings.length) return false;
+    this.#readSegment();
+    return true;
   }
 
   /** Reads the segment at `at` and moves past it (and past the comma after it). */
-  readSegment(): void {
+  #readSegment(): void {
     this.generatedColumn += this.#vlq();
     this.mapped = this.#inSegment();
     if (this.mapped) {
@@ -76,6 +85,11 @@ class SegmentReader {
   }
 }
 
+/** Whether generated position (line, column) comes after (atLine, atColumn). */
+function isAfter(line: number, column: number, atLine: number, atColumn: number): boolean {
+  return line > atLine || (line === atLine && column > atColumn);
+}
+
 /** Segments between two checkpoints: a lookup decodes fewer than this many. */
 const CHECKPOINT_EVERY = 64;
 /** A checkpoint's fields, in this order: where its segment ends in `mappings`, then the reader's state after it. */
@@ -97,10 +111,8 @@ export class LineIndexedSourceMap {
    */
   find(line: number, column: number): OriginalPosition | undefined {
     const checkpoints = this.#index();
-    const after = (at: number): boolean => {
-      const checkpointLine = checkpoints[at * FIELDS + 1] ?? 0;
-      return checkpointLine > line || (checkpointLine === line && (checkpoints[at * FIELDS + 2] ?? 0) > column);
-    };
+    const after = (at: number): boolean =>
+      isAfter(checkpoints[at * FIELDS + 1] ?? 0, checkpoints[at * FIELDS + 2] ?? 0, line, column);
     // The last checkpoint at or before the position, by binary search.
     let low = 0;
     let high = checkpoints.length / FIELDS;
@@ -114,23 +126,14 @@ export class LineIndexedSourceMap {
     const reader = new SegmentReader(this.#payload.mappings);
     const base = checkpoint * FIELDS;
     reader.at = checkpoints[base] ?? 0;
-    let generatedLine = checkpoints[base + 1] ?? 0;
+    reader.generatedLine = checkpoints[base + 1] ?? 0;
     reader.generatedColumn = checkpoints[base + 2] ?? 0;
     reader.source = checkpoints[base + 3] ?? 0;
     reader.line = checkpoints[base + 4] ?? 0;
     reader.column = checkpoints[base + 5] ?? 0;
     reader.mapped = checkpoints[base + 6] === 1;
     let found = this.#position(reader);
-    while (reader.at < this.#payload.mappings.length) {
-      if (!reader.atSegment()) {
-        reader.at++; // the semicolon
-        generatedLine++;
-        reader.generatedColumn = 0;
-        if (generatedLine > line) break;
-        continue;
-      }
-      reader.readSegment();
-      if (generatedLine === line && reader.generatedColumn > column) break;
+    while (reader.next() && !isAfter(reader.generatedLine, reader.generatedColumn, line, column)) {
       found = this.#position(reader);
     }
     return found;
@@ -146,18 +149,9 @@ export class LineIndexedSourceMap {
     const { mappings } = this.#payload;
     const noted: number[] = [];
     const reader = new SegmentReader(mappings);
-    let generatedLine = 0;
-    let segments = 0;
-    while (reader.at < mappings.length) {
-      if (!reader.atSegment()) {
-        reader.at++;
-        generatedLine++;
-        reader.generatedColumn = 0;
-        continue;
-      }
-      reader.readSegment();
-      if (segments++ % CHECKPOINT_EVERY === 0) {
-        const { at, generatedColumn, source, line, column, mapped } = reader;
+    for (let segments = 0; reader.next(); segments++) {
+      if (segments % CHECKPOINT_EVERY === 0) {
+        const { at, generatedLine, generatedColumn, source, line, column, mapped } = reader;
         noted.push(at, generatedLine, generatedColumn, source, line, column, mapped ? 1 : 0);
       }
     }
