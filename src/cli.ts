@@ -12,7 +12,6 @@ if (tooOld !== undefined) {
 // The root help, oclif's text rendered at build time, needs neither oclif nor the rest of start-up.
 const args = process.argv.slice(2);
 const rootHelp = args.length === 0 || (args.length === 1 && args[0] === '--help');
-if (rootHelp) (await import('./stdout.ts')).keepGoingWhenReaderGone();
 if (!rootHelp || !(await import('./root-help.ts')).printRootHelp(import.meta.url)) {
   const { start } = await import('./start.ts');
   await start(import.meta.url);

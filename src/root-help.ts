@@ -13,6 +13,7 @@ import { arch, platform } from 'node:os';
 import ansis from 'ansis';
 import isWsl from 'is-wsl';
 import supportsColor from 'supports-color';
+import { writeStdout } from './stdout.ts';
 
 /** From the first to the last width (inclusive) the root help is this text. */
 export type WidthRun = [from: number, to: number, text: string];
@@ -57,6 +58,6 @@ export function printRootHelp(entry: string): boolean {
   const userAgent = `${file.nameVersion} ${isWsl ? 'wsl' : platform()}-${cpu} node-${process.version}`;
   // oclif wraps the user agent to the width less its indentation of 2; one well inside that is left as it is.
   if (text === undefined || userAgent.length >= width - 2) return false;
-  process.stdout.write(text.replace(file.userAgentMarker, userAgent));
+  writeStdout(text.replace(file.userAgentMarker, userAgent));
   return true;
 }
