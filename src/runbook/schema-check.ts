@@ -289,8 +289,9 @@ export class SchemaChecker {
 
     const present = new Set(entries.map(({ key }) => key));
     const isMissing = (key: string) => !present.has(key) && !suggested.has(key) && !explainedEmpty.has(key);
-    for (const key of schema.required ?? []) {
-      if (isMissing(key)) report(mapping, `missing required ${names().member} "${key}" ${names().where}`);
+    for (const key of (schema.required ?? []).filter(isMissing)) {
+      const { member, where: inMapping } = names();
+      report(mapping, `missing required ${member} "${key}" ${inMapping}`);
     }
     for (const [key, dependencies] of Object.entries(schema.dependentRequired ?? {})) {
       if (!present.has(key)) continue;
