@@ -10,7 +10,9 @@
 //   the CLI does after that request is measured, and nothing reaches a real cluster. Target 300 ms.
 // Commands run interleaved (one of each per round), so load on the machine hits every command alike;
 // the first round warms the disk and V8's compile cache (a user's second run onwards) and is not
-// counted. Wall-clock times, so a loaded machine inflates them all; the machine's load is printed.
+// counted: there the stand-in refuses plan and run (401), and they run to their end, as a user's first
+// run would, so that what they keep at exit (src/start.ts) is kept. Wall-clock times, so a loaded
+// machine inflates them all; the machine's load is printed.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -28,11 +30,12 @@ const runbook = `${repoRoot}runbooks/evacuate-region.yaml`;
 
 // The API stand-in: records when the first request of the process being measured arrives.
 let firstRequest: ((at: number) => void) | undefined;
+let warmingUp = true;
 const api = createServer((request, response) => {
   firstRequest?.(performance.now());
   firstRequest = undefined;
   request.resume();
-  response.writeHead(503).end();
+  response.writeHead(warmingUp ? 401 : 503).end();
 });
 await new Promise<void>((resolve) => api.listen(0, '127.0.0.1', resolve));
 const work = mkdtempSync(join(tmpdir(), 'drill-cold-start-'));
@@ -76,6 +79,11 @@ async function measure(name: string, { argv: [file = '', ...args], untilRequest 
   const started = performance.now();
   const child = spawn(file, args, { env, stdio: 'ignore' });
   const exit = exited(child);
+  if (untilRequest && warmingUp) {
+    const code = await exit;
+    if (code !== 1) throw new Error(`${name}, refused, exited ${code}`);
+    return performance.now() - started;
+  }
   if (requested) {
     const at = await Promise.race([requested, exit.then(() => undefined)]);
     child.kill('SIGKILL');
@@ -90,6 +98,7 @@ async function measure(name: string, { argv: [file = '', ...args], untilRequest 
 
 const samples: Record<string, number[]> = Object.fromEntries(Object.keys(commands).map((name) => [name, []]));
 for (let round = 0; round <= runs; round++) {
+  warmingUp = round === 0;
   for (const [name, command] of Object.entries(commands)) {
     const ms = await measure(name, command);
     if (round > 0) samples[name]?.push(ms);

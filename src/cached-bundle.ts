@@ -6,16 +6,25 @@
 // v8-compile-cache did for CommonJS). An entry is keyed by Node and by the bundle's size and mtime, so a
 // rebuilt bundle gets a new one: V8 itself checks only the source's length. A cache V8 refuses is
 // replaced; one that cannot be read or written only means compiling as before.
+// A cache is made at one of two moments: once the bundle has loaded, or once it has been used (its
+// functions that the work called compiled too). The second supersedes the first and is kept apart by
+// its name, so that a process that stops early still leaves the first and the next process upgrades it.
 import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Script } from 'node:vm';
 
+/** When a code cache is made: as soon as the bundle has loaded, or after it has done its work. */
+export type CacheMoment = 'loaded' | 'used';
+
 export interface CachedBundle<Exports> {
   readonly exports: Exports;
-  /** Stores the code cache, with every function compiled so far, if there was none or V8 refused it. */
-  save(): void;
+  /**
+   * Stores the code cache, with every function compiled so far, made at `moment`: unless the cache
+   * this process read, and V8 accepted, was made at that moment or a later one.
+   */
+  save(moment: CacheMoment): void;
 }
 
 /** Runs the CommonJS bundle at `bundle` (a file: URL) with its code cache in `cacheDir`. */
@@ -23,12 +32,18 @@ export function loadCachedBundle<Exports>(bundle: URL, cacheDir: string): Cached
   const file = fileURLToPath(bundle);
   const { size, mtimeMs } = statSync(file);
   const prefix = `${basename(file)}-${process.version}-${process.arch}-`;
-  const cacheFile = join(cacheDir, `${prefix}${size}-${Math.trunc(mtimeMs)}`);
+  const cacheFile = (moment: CacheMoment) =>
+    join(cacheDir, `${prefix}${size}-${Math.trunc(mtimeMs)}${moment === 'used' ? '-used' : ''}`);
   let cachedData: Buffer | undefined;
-  try {
-    cachedData = readFileSync(cacheFile);
-  } catch {
-    cachedData = undefined;
+  let madeWhen: CacheMoment | undefined;
+  for (const moment of ['used', 'loaded'] as const) {
+    try {
+      cachedData = readFileSync(cacheFile(moment));
+      madeWhen = moment;
+      break;
+    } catch {
+      // None made at that moment.
+    }
   }
   // The wrapper Node's own loader gives a CommonJS module.
   const source = `(function (exports, require, module, __filename, __dirname) {${readFileSync(file, 'utf8')}\n})`;
@@ -43,16 +58,18 @@ export function loadCachedBundle<Exports>(bundle: URL, cacheDir: string): Cached
   );
   return {
     exports: module.exports as Exports,
-    save() {
-      if (cachedData !== undefined && !script.cachedDataRejected) return;
+    save(moment) {
+      const accepted = madeWhen !== undefined && !script.cachedDataRejected;
+      if (accepted && (madeWhen === 'used' || moment === 'loaded')) return;
       try {
         mkdirSync(cacheDir, { recursive: true });
-        // Entries of earlier builds of the bundle, for this Node, are of no more use.
+        // Entries of earlier builds of the bundle, for this Node, and one this entry supersedes, are of no more use.
         for (const entry of readdirSync(cacheDir)) if (entry.startsWith(prefix)) unlinkSync(join(cacheDir, entry));
         // Written whole, then renamed, so that a process starting meanwhile never reads half of it.
-        const partial = `${cacheFile}.${process.pid}`;
+        const target = cacheFile(moment);
+        const partial = `${target}.${process.pid}`;
         writeFileSync(partial, script.createCachedData());
-        renameSync(partial, cacheFile);
+        renameSync(partial, target);
       } catch {
         // No cache: the next run compiles as this one did.
       }

@@ -71,6 +71,6 @@ export async function validateWithoutOclif(argv: readonly string[], dist: URL, c
   // What oclif's Command.log writes for each line.
   for (const line of lines) writeStdout(`${line}\n`);
   if (!valid) process.exitCode = EXIT_INVALID;
-  bundle.save();
+  bundle.save('used');
   return true;
 }

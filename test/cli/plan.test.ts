@@ -50,6 +50,7 @@ describe('kubectl drill plan', () => {
     assert.equal(first.status, 0, first.stderr);
     const made = entry();
     assert.ok(made.size > 1_000_000, `a cache of the library as it ran: ${made.size} bytes`);
+    assert.match(made.file, /-used$/, 'made at exit, with the functions its requests called');
     const second = planWith({ XDG_CACHE_HOME: cacheHome }, '--kubeconfig', adminKubeconfig, '--set', 'region=us-east');
     assert.equal(second.status, 0, second.stderr);
     assert.equal(second.stdout, first.stdout);
