@@ -6,9 +6,9 @@
  * the validator uses it too, so editors and `kubectl drill validate` say the same thing.
  */
 import Type, { type Static, type TSchema, type TSchemaOptions } from 'typebox';
+import { DNS_LABEL_PATTERN } from './dns-label.ts';
 import { DURATION_PATTERN, POSITIVE_DURATION_PATTERN } from './duration.ts';
 
-export const DNS_LABEL_PATTERN = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$';
 export const DNS_SUBDOMAIN_PATTERN = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$';
 
 /** A Go-style duration such as `90s`, `10m` or `1h30m`; zero only where `allowZero` says so. */

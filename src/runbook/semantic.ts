@@ -6,7 +6,7 @@
 import { type Document, isAlias, isMap, isScalar, isSeq, type Node, type Scalar } from 'yaml';
 import { findAction } from '../actions/registry.ts';
 import { parseDuration } from './duration.ts';
-import { DNS_LABEL_PATTERN } from './inputs.ts';
+import { DNS_LABEL_PATTERN } from './dns-label.ts';
 import type { PropertyPath, SourcePositions } from './positions.ts';
 import type { SourcePosition } from './problem.ts';
 import { PARAM_NAME_PATTERN } from './schema.ts';

@@ -7,7 +7,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, dirname, extname, relative, resolve } from 'node:path';
-import { DNS_LABEL_PATTERN } from './inputs.ts';
+import { DNS_LABEL_PATTERN } from './dns-label.ts';
 import { findTemplate, templateNames } from './templates/registry.ts';
 
 export interface StarterOptions {

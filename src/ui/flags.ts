@@ -3,7 +3,7 @@ import { Flags } from '@oclif/core';
 import type { ConnectionOptions } from '../kube/cluster.ts';
 import { ROLLBACK_POLICIES, type RollbackPolicy } from '../engine/rollback-policy.ts';
 import { parseDuration } from '../runbook/duration.ts';
-import { DNS_LABEL_PATTERN } from '../runbook/inputs.ts';
+import { DNS_LABEL_PATTERN } from '../runbook/dns-label.ts';
 
 export const connectionFlags = {
   kubeconfig: Flags.custom({
