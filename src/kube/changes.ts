@@ -13,6 +13,7 @@
 // field already holding its value before is left; anything else is a conflict, reported and left.
 import { isDeepStrictEqual } from 'node:util';
 import type { Cluster } from './cluster.ts';
+import { describeChanged, show } from './change-text.ts';
 import { apiErrorMessage, isConflict, isInvalid, isNotFound } from './errors.ts';
 import type { ApiObject } from './conditions.ts';
 import { apiRequest } from './objects.ts';
@@ -92,11 +93,6 @@ const SERVER_FIELDS = [
 
 /** Attempts at a write whose `test` failed because the object changed between read and write. */
 const WRITE_ATTEMPTS = 5;
-
-export function describeChanged(object: Pick<ChangedObject, 'kind' | 'namespace' | 'name' | 'subresource'>): string {
-  const sub = object.subresource ? `/${object.subresource}` : '';
-  return `${object.kind} ${object.namespace ? `${object.namespace}/` : ''}${object.name}${sub}`;
-}
 
 /** Any object read from the API: typed models and plain JSON alike. */
 export interface LiveObject {
@@ -391,16 +387,4 @@ async function undoCreated(
     throw new Error(`deleting ${what}: ${apiErrorMessage(error)}`, { cause: error });
   }
   return { result: 'restored', lines: [`${what}: created by the drill, deleted`] };
-}
-
-/** One line: what a change does, for the journal's readers (plain lines, rollback output). */
-export function summarizeChange(change: Change): string {
-  if (change.type === 'irreversible') return `cannot be undone: ${change.what}`;
-  const what = describeChanged(change.object);
-  if (change.type === 'created') return `create ${what}`;
-  return `${what}: ${change.fields.map((f) => `${f.path} ${show(f.before)} -> ${show(f.after)}`).join(', ')}`;
-}
-
-function show(value: unknown): string {
-  return value === null ? '(absent)' : JSON.stringify(value);
 }

@@ -2,7 +2,7 @@
 import type { RunView } from '../engine/session.ts';
 import type { Interaction } from '../engine/interaction.ts';
 import type { RunEvent } from '../engine/events.ts';
-import { summarizeChange } from '../kube/changes.ts';
+import { summarizeChange } from '../kube/change-text.ts';
 import { glyphsFor, shareBar } from '../report/chart.ts';
 import { formatElapsed } from '../report/format.ts';
 import { describeCounts } from '../report/summary.ts';

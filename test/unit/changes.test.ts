@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { priorRunOf, readJournal } from '../../src/engine/run-folder.ts';
-import { diffFields, fieldChanges, patchOperations, summarizeChange, valueAtPointer } from '../../src/kube/changes.ts';
+import { summarizeChange } from '../../src/kube/change-text.ts';
+import { diffFields, fieldChanges, patchOperations, valueAtPointer } from '../../src/kube/changes.ts';
 
 describe('field changes', () => {
   const deployment = {
