@@ -7,6 +7,7 @@
 import { build, type BuildOptions, type Plugin } from 'esbuild';
 import { readdirSync, rmSync } from 'node:fs';
 import { isBuiltin } from 'node:module';
+import { resolve as resolvePath } from 'node:path';
 import { Code } from 'typebox/compile';
 import { actions } from '../src/actions/registry.ts';
 import { RUNBOOK_SCHEMA_ID, runbookJsonSchema } from '../src/runbook/json-schema.ts';
@@ -98,17 +99,35 @@ const builtinsThroughRequire: Plugin = {
   },
 };
 
-/**
- * The client library (src/kube/client-library.ts) is a CommonJS bundle of its own, dist/client-library.cjs,
- * that the CLI runs through a code cache (src/start.ts). The ES modules import that file instead of
- * bundling the library a second time; the path is relative to dist/chunks/, where they are.
- */
-const clientLibraryBundle: Plugin = {
-  name: 'client-library-bundle',
-  setup(bundle) {
-    bundle.onResolve({ filter: /\/client-library\.ts$/ }, () => ({ path: '../client-library.cjs', external: true }));
-  },
+// What runs through a V8 code cache made after a run (src/cached-bundle.ts), which V8 makes only of a
+// classic script: each is one CommonJS file, dist/<name>.cjs, its own dynamic imports turned into
+// requires. `validate` without oclif runs validate-files.ts; the commands that reach a cluster load the
+// client library, and plan, run, resume and rollback the engine (src/engine-bundle.ts).
+const commonJsBundles = {
+  'src/ui/validate-files.ts': 'validate-files',
+  'src/kube/client-library.ts': 'client-library',
+  'src/engine-bundle.ts': 'engine',
 };
+
+/**
+ * An import of the client library or of the engine, from outside its own bundle, is an import of that
+ * bundle: its code is bundled once, and a process holds one copy of its classes and state. `dir` is where
+ * the importing outputs are, relative to dist/ (`..` from dist/chunks/). validate-files.ts is left to the
+ * ES modules of `validate` through oclif, as sources of their own.
+ */
+function bundleImports(dir: '.' | '..'): Plugin {
+  const shared = ['src/kube/client-library.ts', 'src/engine-bundle.ts'] as const;
+  const names = new Map(shared.map((entry) => [`${root}${entry}`, commonJsBundles[entry]]));
+  return {
+    name: 'commonjs-bundle-imports',
+    setup(bundle) {
+      bundle.onResolve({ filter: /\.ts$/ }, ({ path, resolveDir, kind }) => {
+        const name = kind === 'entry-point' ? undefined : names.get(resolvePath(resolveDir, path));
+        return name === undefined ? undefined : { path: `${dir}/${name}.cjs`, external: true };
+      });
+    },
+  };
+}
 
 /** What the ES modules and the CommonJS bundles are built with alike. */
 const common = {
@@ -145,21 +164,14 @@ const modules = await build({
   banner: {
     js: "import { createRequire as __createRequire } from 'node:module';\nconst require = __createRequire(import.meta.url);",
   },
-  plugins: [precompiledSchema, builtinsThroughRequire, clientLibraryBundle],
+  plugins: [precompiledSchema, builtinsThroughRequire, bundleImports('..')],
   metafile: true,
 });
 const misplaced = Object.entries(modules.metafile.outputs).filter(
   ([output, { imports }]) =>
-    imports.some(({ path }) => path === '../client-library.cjs') && !output.startsWith('dist/chunks/'),
+    imports.some(({ path }) => path.startsWith('../') && path.endsWith('.cjs')) && !output.startsWith('dist/chunks/'),
 );
-if (misplaced.length > 0) throw new Error(`outside dist/chunks/, ${misplaced[0]?.[0]} imports ../client-library.cjs`);
-// What runs through a V8 code cache made after a run (src/cached-bundle.ts), which V8 makes only of a
-// classic script: each is one CommonJS file, its own dynamic imports turned into requires. `validate`
-// without oclif runs validate-files.ts; `plan`, `run` and the rest load the client library.
-const commonJsBundles = {
-  'src/ui/validate-files.ts': 'validate-files',
-  'src/kube/client-library.ts': 'client-library',
-};
+if (misplaced.length > 0) throw new Error(`outside dist/chunks/, ${misplaced[0]?.[0]} imports a ../*.cjs bundle`);
 for (const [entry, name] of Object.entries(commonJsBundles)) {
   await build({
     ...common,
@@ -167,9 +179,14 @@ for (const [entry, name] of Object.entries(commonJsBundles)) {
     outfile: `dist/${name}.cjs`,
     format: 'cjs',
     supported: { 'dynamic-import': false },
-    plugins: [precompiledSchema, undiciSubset(root), ...(name === 'validate-files' ? [actionDeclarations] : [])],
+    plugins: [
+      precompiledSchema,
+      undiciSubset(root),
+      bundleImports('.'),
+      ...(name === 'validate-files' ? [actionDeclarations] : []),
+    ],
   });
 }
 console.log(
-  `dist/: src/cli.ts, src/complete.ts, ${commands.length} commands, and ${Object.values(commonJsBundles).join(' and ')} as CommonJS`,
+  `dist/: src/cli.ts, src/complete.ts, ${commands.length} commands, and ${Object.values(commonJsBundles).join(', ')} as CommonJS`,
 );

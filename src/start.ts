@@ -2,12 +2,13 @@
 // other module loads: V8's compile cache, so that later runs skip compiling the bundles again, and
 // stack traces mapped back to src/. Everything else is imported afterwards, once the cache is on: it
 // covers only the modules loaded after it is. `validate` with plain arguments runs without oclif
-// (src/validate-fast.ts); it and the client library run through code caches of their own
+// (src/validate-fast.ts); it, the client library and the engine run through code caches of their own
 // (src/cached-bundle.ts).
 import { enableCompileCache } from 'node:module';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { loadCachedBundle } from './cached-bundle.ts';
+import { type CachedBundle, loadCachedBundle } from './cached-bundle.ts';
+import type { Engine } from './engine-loader.ts';
 import type { ClientLibrary } from './kube/client-library-loader.ts';
 import { mapStackTraces } from './stack-traces.ts';
 import { keepGoingWhenReaderGone } from './stdout.ts';
@@ -29,18 +30,31 @@ export async function start(entry: string): Promise<void> {
     if (await validateWithoutOclif(args, dist, codeCacheDir)) return;
   }
   keepGoingWhenReaderGone();
-  // The client library, 3.2 MB of it, through a code cache as well. Saved as soon as it has loaded, so
-  // that a drill killed halfway does not leave the next run without one; and again at exit, with the
-  // functions its requests called (undici's fetch, the generated APIs): compiled at first call
-  // otherwise, about 8 ms before the first request of every process.
-  const { setClientLibraryLoader } = await import('./kube/client-library-loader.ts');
-  setClientLibraryLoader(() => {
-    const bundle = loadCachedBundle<ClientLibrary>(new URL('client-library.cjs', dist), codeCacheDir);
+  // The client library and the engine, each a CommonJS bundle run through a code cache. Saved as soon as
+  // it has loaded, so that a drill killed halfway does not leave the next run without one; and again at
+  // exit, with the functions the work called (undici's fetch, the generated APIs, the YAML parser):
+  // compiled at their first call otherwise, in every process.
+  const cached = <Exports>(bundle: CachedBundle<Exports>): Exports => {
     bundle.save('loaded');
     process.once('exit', () => {
       bundle.save('used');
     });
-    return Promise.resolve(bundle.exports);
+    return bundle.exports;
+  };
+  let clientLibrary: ClientLibrary | undefined;
+  const loadClientLibrary = (): Promise<ClientLibrary> => {
+    clientLibrary ??= cached(loadCachedBundle<ClientLibrary>(new URL('client-library.cjs', dist), codeCacheDir));
+    return Promise.resolve(clientLibrary);
+  };
+  const [{ setClientLibraryLoader }, { setEngineLoader }] = await Promise.all([
+    import('./kube/client-library-loader.ts'),
+    import('./engine-loader.ts'),
+  ]);
+  setClientLibraryLoader(loadClientLibrary);
+  setEngineLoader(() => {
+    const engine = cached(loadCachedBundle<Engine>(new URL('engine.cjs', dist), codeCacheDir));
+    engine.setClientLibraryLoader(loadClientLibrary);
+    return Promise.resolve(engine);
   });
   // oclif checks the Node version again as it loads, with every module of semver, against a package.json
   // that is not beside the bundle; src/cli.ts has checked it already. The variable is put back before

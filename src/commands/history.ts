@@ -30,7 +30,7 @@ export default class History extends Command {
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(History);
-    const { defaultJournalDir } = await import('../engine/session.ts');
+    const { defaultJournalDir } = await import('../engine/journal-dir.ts');
     const { showHistory } = await import('../report/show.ts');
     try {
       const shown = showHistory({

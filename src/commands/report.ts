@@ -30,7 +30,7 @@ export default class Report extends Command {
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(Report);
-    const { defaultJournalDir } = await import('../engine/session.ts');
+    const { defaultJournalDir } = await import('../engine/journal-dir.ts');
     const { showReport } = await import('../report/show.ts');
     try {
       this.log(

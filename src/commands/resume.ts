@@ -1,4 +1,5 @@
 import { Args, Command, Flags } from '@oclif/core';
+import { loadEngine } from '../engine-loader.ts';
 import {
   connectionFlags,
   connectionOptions,
@@ -49,7 +50,7 @@ export default class Resume extends Command {
     const parsedSet = parseSetFlags(flags.set ?? []);
     if (!parsedSet.ok) this.error(parsedSet.error, { exit: 2 });
     const { set } = parsedSet;
-    const { resumeDrill } = await import('../engine/resume.ts');
+    const { resumeDrill } = await loadEngine();
     const { driveRun, failCommand } = await import('../ui/drive.ts');
     try {
       const exitCode = await driveRun(

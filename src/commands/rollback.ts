@@ -1,4 +1,5 @@
 import { Args, Command, Flags } from '@oclif/core';
+import { loadEngine } from '../engine-loader.ts';
 import {
   connectionFlags,
   connectionOptions,
@@ -49,7 +50,7 @@ export default class Rollback extends Command {
     const parsedSet = parseSetFlags(flags.set ?? []);
     if (!parsedSet.ok) this.error(parsedSet.error, { exit: 2 });
     const { set } = parsedSet;
-    const { rollbackDrill } = await import('../engine/rollback.ts');
+    const { rollbackDrill } = await loadEngine();
     const { plainView } = await import('../ui/plain.ts');
     const view = plainView((line) => {
       process.stderr.write(`${line}\n`);

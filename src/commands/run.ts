@@ -1,4 +1,5 @@
 import { Args, Command, Flags } from '@oclif/core';
+import { loadEngine } from '../engine-loader.ts';
 import {
   connectionFlags,
   connectionOptions,
@@ -53,12 +54,11 @@ export default class Run extends Command {
     const parsedSet = parseSetFlags(flags.set ?? []);
     if (!parsedSet.ok) this.error(parsedSet.error, { exit: 2 });
     const { set } = parsedSet;
+    const { printPlan, runDrill } = await loadEngine();
     if (flags['dry-run']) {
-      const { printPlan } = await import('../ui/plan.ts');
       const exitCode = await printPlan(args.runbook, set, connectionOptions(flags), flags.output, this);
       this.exit(exitCode);
     }
-    const { runDrill } = await import('../engine/session.ts');
     const { driveRun, failCommand } = await import('../ui/drive.ts');
     try {
       const exitCode = await driveRun(

@@ -2,19 +2,18 @@
 // src/), unless the CLI has said otherwise before any cluster is opened (src/start.ts: its own bundle,
 // through a code cache). A module apart from cluster.ts, with nothing of its own to load, so that
 // setting the loader costs nothing to the commands that never connect.
+import { LazyModule } from '../lazy-module.ts';
 import type * as clientLibrary from './client-library.ts';
 
 export type ClientLibrary = typeof clientLibrary;
 
-let library: Promise<ClientLibrary> | undefined;
-let loadLibrary = (): Promise<ClientLibrary> => import('./client-library.ts');
+const library = new LazyModule<ClientLibrary>(() => import('./client-library.ts'));
 
 /** Loads the client library with `load` instead of this module's import; before any cluster is opened. */
 export function setClientLibraryLoader(load: () => Promise<ClientLibrary>): void {
-  loadLibrary = load;
+  library.loadWith(load);
 }
 
 export function loadClientLibrary(): Promise<ClientLibrary> {
-  library ??= loadLibrary();
-  return library;
+  return library.get();
 }

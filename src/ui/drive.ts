@@ -5,6 +5,7 @@ import { type Command, Errors } from '@oclif/core';
 import type { DrillResult, RunView } from '../engine/session.ts';
 import type { Interrupts } from '../engine/interrupts.ts';
 import type { InterruptSignal } from '../engine/runner.ts';
+import { loadEngine } from '../engine-loader.ts';
 import { isInteractive } from './flags.ts';
 
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
@@ -15,8 +16,7 @@ export async function driveRun(
   log: (text: string) => void,
   drill: (interrupts: Interrupts, view: RunView) => Promise<DrillResult>,
 ): Promise<number> {
-  const { ExitCode } = await import('../engine/session.ts');
-  const { Interrupts } = await import('../engine/interrupts.ts');
+  const { ExitCode, Interrupts, defaultJournalDir } = await loadEngine();
   const interrupts = new Interrupts();
   const onSignal = (name: InterruptSignal): void => {
     const answer = interrupts.receive(name);
@@ -43,7 +43,6 @@ export async function driveRun(
         log(JSON.stringify(result.report, null, 2));
       } else {
         const { renderClosing, renderSummary } = await import('../report/summary.ts');
-        const { defaultJournalDir } = await import('../engine/session.ts');
         const closing = renderClosing(result.report, result.runDir, defaultJournalDir());
         log(`\n${renderSummary(result.report)}\n\njournal and report: ${result.runDir}\n${closing.join('\n')}`);
       }
@@ -60,12 +59,11 @@ export async function driveRun(
 
 /** A command's failure the oclif way: a refusal with its details and exit code, else one clean line. */
 export async function failCommand(command: Command, error: unknown): Promise<never> {
-  const { ExitCode, RunRefused } = await import('../engine/session.ts');
+  const { ExitCode, RunRefused, describeError } = await loadEngine();
   if (error instanceof RunRefused) {
     for (const line of error.details) command.logToStderr(line);
     command.error(error.message, { exit: error.exitCode });
   }
   if (error instanceof Errors.ExitError) throw error;
-  const { describeError } = await import('../kube/errors.ts');
   command.error(describeError(error), { exit: ExitCode.failed });
 }
