@@ -29,6 +29,8 @@ for (const minified of [false, true]) {
     ) as SourceMapPayload;
     const node = new SourceMap(payload as ConstructorParameters<typeof SourceMap>[0]);
     const lazy = new LineIndexedSourceMap(payload);
+    // The checkpoints are noted as far as lookups need: from the end backwards, one lookup notes them all.
+    const backwards = new LineIndexedSourceMap(payload);
     const lines = code.split('\n');
     assert.ok(payload.sources.length > 20, 'a bundle of many sources');
     assert.ok(minified ? lines.some((text) => text.length > 100_000) : lines.length > 5000, `${lines.length} lines`);
@@ -47,6 +49,16 @@ for (const minified of [false, true]) {
         compared++;
       }
     });
+    for (let line = lines.length - 1; line >= 0; line--) {
+      for (const column of [lines[line]?.length ?? 0, 1, 0]) {
+        const entry = node.findEntry(line, column);
+        const expected =
+          'originalSource' in entry
+            ? { source: entry.originalSource, line: entry.originalLine, column: entry.originalColumn }
+            : undefined;
+        assert.deepEqual(backwards.find(line, column), expected, `backwards: line ${line} column ${column}`);
+      }
+    }
     assert.ok(compared > 20_000, `${compared} positions`);
   });
 }
