@@ -108,7 +108,6 @@ export class LineIndexedSourceMap {
   /** Where the noting of checkpoints stopped: just after the last segment read. */
   readonly #reader: SegmentReader;
   #segments = 0;
-  #decodedAll = false;
 
   constructor(payload: SourceMapPayload) {
     this.#payload = payload;
@@ -158,14 +157,8 @@ export class LineIndexedSourceMap {
   /** The checkpoints, noted at least as far as the first segment after generated position (line, column). */
   #indexThrough(line: number, column: number): number[] {
     const reader = this.#reader;
-    while (
-      !this.#decodedAll &&
-      (this.#segments === 0 || !isAfter(reader.generatedLine, reader.generatedColumn, line, column))
-    ) {
-      if (!reader.next()) {
-        this.#decodedAll = true;
-        break;
-      }
+    // Before its first segment the reader stands at (0, 0), after no position; at the end, next() is false.
+    while (!isAfter(reader.generatedLine, reader.generatedColumn, line, column) && reader.next()) {
       if (this.#segments++ % CHECKPOINT_EVERY === 0) {
         const { at, generatedLine, generatedColumn, source, line: original, column: originalColumn, mapped } = reader;
         this.#checkpoints.push(at, generatedLine, generatedColumn, source, original, originalColumn, mapped ? 1 : 0);
