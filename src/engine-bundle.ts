@@ -9,5 +9,5 @@ export { resumeDrill } from './engine/resume.ts';
 export { rollbackDrill } from './engine/rollback.ts';
 export { Interrupts } from './engine/interrupts.ts';
 export { describeError } from './kube/errors.ts';
-export { setClientLibraryLoader } from './kube/client-library-loader.ts';
+export { clientLibrary } from './kube/client-library-loader.ts';
 export { printPlan } from './ui/plan.ts';

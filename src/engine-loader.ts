@@ -6,13 +6,4 @@ import { LazyModule } from './lazy-module.ts';
 
 export type Engine = typeof engineBundle;
 
-const engine = new LazyModule<Engine>(() => import('./engine-bundle.ts'));
-
-/** Loads the engine with `load` instead of this module's import; before a command asks for it. */
-export function setEngineLoader(load: () => Promise<Engine>): void {
-  engine.loadWith(load);
-}
-
-export function loadEngine(): Promise<Engine> {
-  return engine.get();
-}
+export const engine = new LazyModule<Engine>(() => import('./engine-bundle.ts'));

@@ -41,20 +41,20 @@ export async function start(entry: string): Promise<void> {
     });
     return bundle.exports;
   };
-  let clientLibrary: ClientLibrary | undefined;
+  let library: ClientLibrary | undefined;
   const loadClientLibrary = (): Promise<ClientLibrary> => {
-    clientLibrary ??= cached(loadCachedBundle<ClientLibrary>(new URL('client-library.cjs', dist), codeCacheDir));
-    return Promise.resolve(clientLibrary);
+    library ??= cached(loadCachedBundle<ClientLibrary>(new URL('client-library.cjs', dist), codeCacheDir));
+    return Promise.resolve(library);
   };
-  const [{ setClientLibraryLoader }, { setEngineLoader }] = await Promise.all([
+  const [{ clientLibrary }, { engine }] = await Promise.all([
     import('./kube/client-library-loader.ts'),
     import('./engine-loader.ts'),
   ]);
-  setClientLibraryLoader(loadClientLibrary);
-  setEngineLoader(() => {
-    const engine = cached(loadCachedBundle<Engine>(new URL('engine.cjs', dist), codeCacheDir));
-    engine.setClientLibraryLoader(loadClientLibrary);
-    return Promise.resolve(engine);
+  clientLibrary.loadWith(loadClientLibrary);
+  engine.loadWith(() => {
+    const bundled = cached(loadCachedBundle<Engine>(new URL('engine.cjs', dist), codeCacheDir));
+    bundled.clientLibrary.loadWith(loadClientLibrary);
+    return Promise.resolve(bundled);
   });
   // oclif checks the Node version again as it loads, with every module of semver, against a package.json
   // that is not beside the bundle; src/cli.ts has checked it already. The variable is put back before

@@ -1,5 +1,5 @@
 import { Args, Command } from '@oclif/core';
-import { loadEngine } from '../engine-loader.ts';
+import { engine } from '../engine-loader.ts';
 import { connectionFlags, connectionOptions, outputFlag, parseSetFlags, setFlag } from '../ui/flags.ts';
 
 export default class Plan extends Command {
@@ -21,7 +21,7 @@ export default class Plan extends Command {
     const parsedSet = parseSetFlags(flags.set ?? []);
     if (!parsedSet.ok) this.error(parsedSet.error, { exit: 2 });
     const { set } = parsedSet;
-    const { printPlan } = await loadEngine();
+    const { printPlan } = await engine.get();
     this.exit(await printPlan(args.runbook, set, connectionOptions(flags), flags.output, this));
   }
 }

@@ -1,5 +1,5 @@
 import { Args, Command, Flags } from '@oclif/core';
-import { loadEngine } from '../engine-loader.ts';
+import { engine } from '../engine-loader.ts';
 import {
   connectionFlags,
   connectionOptions,
@@ -50,7 +50,7 @@ export default class Resume extends Command {
     const parsedSet = parseSetFlags(flags.set ?? []);
     if (!parsedSet.ok) this.error(parsedSet.error, { exit: 2 });
     const { set } = parsedSet;
-    const { resumeDrill } = await loadEngine();
+    const { resumeDrill } = await engine.get();
     const { driveRun, failCommand } = await import('../ui/drive.ts');
     try {
       const exitCode = await driveRun(

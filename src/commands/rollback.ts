@@ -1,5 +1,5 @@
 import { Args, Command, Flags } from '@oclif/core';
-import { loadEngine } from '../engine-loader.ts';
+import { engine } from '../engine-loader.ts';
 import {
   connectionFlags,
   connectionOptions,
@@ -50,7 +50,7 @@ export default class Rollback extends Command {
     const parsedSet = parseSetFlags(flags.set ?? []);
     if (!parsedSet.ok) this.error(parsedSet.error, { exit: 2 });
     const { set } = parsedSet;
-    const { rollbackDrill } = await loadEngine();
+    const { rollbackDrill } = await engine.get();
     const { plainView } = await import('../ui/plain.ts');
     const view = plainView((line) => {
       process.stderr.write(`${line}\n`);

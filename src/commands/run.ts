@@ -1,5 +1,5 @@
 import { Args, Command, Flags } from '@oclif/core';
-import { loadEngine } from '../engine-loader.ts';
+import { engine } from '../engine-loader.ts';
 import {
   connectionFlags,
   connectionOptions,
@@ -54,7 +54,7 @@ export default class Run extends Command {
     const parsedSet = parseSetFlags(flags.set ?? []);
     if (!parsedSet.ok) this.error(parsedSet.error, { exit: 2 });
     const { set } = parsedSet;
-    const { printPlan, runDrill } = await loadEngine();
+    const { printPlan, runDrill } = await engine.get();
     if (flags['dry-run']) {
       const exitCode = await printPlan(args.runbook, set, connectionOptions(flags), flags.output, this);
       this.exit(exitCode);

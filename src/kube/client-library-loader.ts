@@ -3,17 +3,8 @@
 // through a code cache). A module apart from cluster.ts, with nothing of its own to load, so that
 // setting the loader costs nothing to the commands that never connect.
 import { LazyModule } from '../lazy-module.ts';
-import type * as clientLibrary from './client-library.ts';
+import type * as clientLibraryModule from './client-library.ts';
 
-export type ClientLibrary = typeof clientLibrary;
+export type ClientLibrary = typeof clientLibraryModule;
 
-const library = new LazyModule<ClientLibrary>(() => import('./client-library.ts'));
-
-/** Loads the client library with `load` instead of this module's import; before any cluster is opened. */
-export function setClientLibraryLoader(load: () => Promise<ClientLibrary>): void {
-  library.loadWith(load);
-}
-
-export function loadClientLibrary(): Promise<ClientLibrary> {
-  return library.get();
-}
+export const clientLibrary = new LazyModule<ClientLibrary>(() => import('./client-library.ts'));

@@ -15,7 +15,7 @@ import type {
   PolicyV1Api,
   V1APIResource,
 } from '@kubernetes/client-node';
-import { type ClientLibrary, loadClientLibrary } from './client-library-loader.ts';
+import { type ClientLibrary, clientLibrary } from './client-library-loader.ts';
 import { ResilientHttp } from './resilience.ts';
 
 export type { ClientLibrary } from './client-library-loader.ts';
@@ -74,7 +74,7 @@ export class Clusters {
 }
 
 export async function connect(options: ConnectionOptions): Promise<Cluster> {
-  const lib = await loadClientLibrary();
+  const lib = await clientLibrary.get();
   const http: { current?: ResilientHttp } = {};
   const config = resilientKubeConfig(lib, http);
   if (options.kubeconfig) {

@@ -5,7 +5,7 @@ import { type Command, Errors } from '@oclif/core';
 import type { DrillResult, RunView } from '../engine/session.ts';
 import type { Interrupts } from '../engine/interrupts.ts';
 import type { InterruptSignal } from '../engine/runner.ts';
-import { loadEngine } from '../engine-loader.ts';
+import { engine } from '../engine-loader.ts';
 import { isInteractive } from './flags.ts';
 
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
@@ -16,7 +16,7 @@ export async function driveRun(
   log: (text: string) => void,
   drill: (interrupts: Interrupts, view: RunView) => Promise<DrillResult>,
 ): Promise<number> {
-  const { ExitCode, Interrupts, defaultJournalDir } = await loadEngine();
+  const { ExitCode, Interrupts, defaultJournalDir } = await engine.get();
   const interrupts = new Interrupts();
   const onSignal = (name: InterruptSignal): void => {
     const answer = interrupts.receive(name);
@@ -59,7 +59,7 @@ export async function driveRun(
 
 /** A command's failure the oclif way: a refusal with its details and exit code, else one clean line. */
 export async function failCommand(command: Command, error: unknown): Promise<never> {
-  const { ExitCode, RunRefused, describeError } = await loadEngine();
+  const { ExitCode, RunRefused, describeError } = await engine.get();
   if (error instanceof RunRefused) {
     for (const line of error.details) command.logToStderr(line);
     command.error(error.message, { exit: error.exitCode });
