@@ -18,6 +18,7 @@ export {
   PolicyV1Api,
   RequestContext,
   ResponseContext,
+  SelfDecodingBody,
   ServerConfiguration,
   setHeaderMiddleware,
   setHeaderOptions,

@@ -20,6 +20,7 @@ import { controllerOf } from './drain-filters/filter.ts';
 import { apiErrorMessage, apiStatusCode, hasStatusCause, statusCauseMessages } from './errors.ts';
 import { nodeName, setUnschedulable } from './nodes.ts';
 import { KeptConnection, listPage } from './objects.ts';
+import { PROTOBUF } from './protobuf.ts';
 import { watchUntil } from './watch.ts';
 
 /** How long an eviction waits on a budget that says nothing before it is sent anyway: kubectl's retry interval. */
@@ -116,8 +117,10 @@ const LIST_PODS_PER_NODE_UP_TO = 10;
 const POD_PAGE_SIZE = 500;
 
 /**
- * The pods on each of the nodes (that `labelSelector` picks, if given), by node name, as the API
- * sends them (listPage). The pages of the paged list share one connection.
+ * The pods on each of the nodes (that `labelSelector` picks, if given), by node name, with the
+ * fields the drain reads (./protobuf: the lists are read as protobuf, about half the time of JSON
+ * for the API server and a fraction of the parsing for us). The pages of the paged list share one
+ * connection.
  */
 async function podsOn(
   cluster: Cluster,
@@ -125,12 +128,10 @@ async function podsOn(
   labelSelector?: string,
 ): Promise<Map<string, V1Pod[]>> {
   const list = (query: Record<string, string>, connection?: KeptConnection) =>
-    listPage<V1Pod>(
-      cluster,
-      '/api/v1/pods',
-      labelSelector === undefined ? query : { ...query, labelSelector },
+    listPage<V1Pod>(cluster, '/api/v1/pods', labelSelector === undefined ? query : { ...query, labelSelector }, {
+      accept: `${PROTOBUF}, application/json`,
       connection,
-    );
+    });
   if (nodes.length <= LIST_PODS_PER_NODE_UP_TO) {
     const lists = await Promise.all(
       nodes.map(async (node) => [node, (await list({ fieldSelector: `spec.nodeName=${node}` })).items] as const),
@@ -146,10 +147,7 @@ async function podsOn(
         { fieldSelector: 'spec.nodeName!=', limit: String(POD_PAGE_SIZE), ...(next ? { continue: next } : {}) },
         connection,
       );
-      for (const pod of page.items) {
-        if (pod.metadata) delete pod.metadata.managedFields;
-        byNode.get(pod.spec?.nodeName ?? '')?.push(pod);
-      }
+      for (const pod of page.items) byNode.get(pod.spec?.nodeName ?? '')?.push(pod);
       next = page.continue;
     } while (next !== undefined);
   } finally {

@@ -14,7 +14,7 @@ import type { Cluster } from './cluster.ts';
 import { type ApiObject, combineVerdicts, jobVerdict, MAX_OBJECTS_DESCRIBED, type Verdict } from './conditions.ts';
 import { isNotFound } from './errors.ts';
 import { collectionPath, type ObjectQuery, watchUntil } from './watch.ts';
-import { parseJsonOrUndefined } from './json.ts';
+import { decodeBody, failureBody } from './body.ts';
 import type { Workload } from './workloads/kind.ts';
 import { workloadKindNamed } from './workloads/registry.ts';
 
@@ -67,6 +67,8 @@ export function objectKey(ref: Pick<ObjectReference, 'kind' | 'name' | 'namespac
 
 export interface ApiRequest {
   query?: Record<string, string>;
+  /** The media types the answer may come in, best first (./body reads JSON and ./protobuf). */
+  accept?: string;
   contentType?: string;
   body?: unknown;
   signal?: AbortSignal;
@@ -115,7 +117,7 @@ export async function apiRequest(
   const server = (config.getCurrentCluster()?.server ?? '').replace(/\/+$/, '');
   const context = new lib.RequestContext(`${server}${path}`, lib.HttpMethod[method]);
   for (const [key, value] of Object.entries(request.query ?? {})) context.setQueryParam(key, value);
-  context.setHeaderParam('Accept', 'application/json');
+  context.setHeaderParam('Accept', request.accept ?? 'application/json');
   if (request.body !== undefined) {
     context.setHeaderParam('Content-Type', request.contentType ?? 'application/json');
     context.setBody(JSON.stringify(request.body));
@@ -124,16 +126,17 @@ export async function apiRequest(
   await config.applySecurityAuthentication(context);
   request.connection?.use(context);
   const response = await cluster.http.send(context);
-  const text = await response.body.text();
-  const object = parseJsonOrUndefined(text);
+  const body = await response.body.binary();
+  const contentType = response.headers['content-type'];
   if (response.httpStatusCode < 200 || response.httpStatusCode > 299) {
     throw new lib.ApiException(
       response.httpStatusCode,
       `${method} ${path}: HTTP ${response.httpStatusCode}`,
-      object ?? text,
+      failureBody(contentType, body),
       response.headers,
     );
   }
+  const object = decodeBody(contentType, body);
   return { status: response.httpStatusCode, object: (object ?? {}) as ApiObject };
 }
 
@@ -156,9 +159,9 @@ export async function listPage<T>(
   cluster: Cluster,
   path: string,
   query: Record<string, string>,
-  connection?: KeptConnection,
+  request: Pick<ApiRequest, 'accept' | 'connection'> = {},
 ): Promise<ListPage<T>> {
-  const { object } = await apiRequest(cluster, 'GET', path, { query, connection });
+  const { object } = await apiRequest(cluster, 'GET', path, { ...request, query });
   const list = object as { items?: T[]; metadata?: { continue?: string; remainingItemCount?: number } };
   const next = list.metadata?.continue;
   return {

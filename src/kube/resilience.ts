@@ -20,10 +20,11 @@
 //   https://10.0.0.1:6443 cannot be reached: connection refused (ECONNREFUSED)`), a silent one
 //   as not answering for so long; never `fetch failed`.
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { buffer } from 'node:stream/consumers';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RequestContext, ResponseContext } from '@kubernetes/client-node';
 import type { ClientLibrary } from './cluster.ts';
-import { parseJsonOrUndefined } from './json.ts';
+import { failureBody } from './body.ts';
 
 /** Where the requests made inside it retry until, and say what happens. */
 export interface ApiScope {
@@ -220,7 +221,8 @@ export class ResilientHttp {
       try {
         response = await this.#buffered(await inner.send(request).toPromise());
         const status = response.httpStatusCode;
-        const body = status >= 400 ? parseJsonOrUndefined(await response.body.text()) : undefined;
+        const body =
+          status >= 400 ? failureBody(response.headers['content-type'], await response.body.binary()) : undefined;
         verdict = judgeResponse(status, response.headers, body);
       } catch (error) {
         if (stop.aborted) throw this.#stopped(stop.reason, lastError, Date.now() - started);
@@ -253,12 +255,13 @@ export class ResilientHttp {
 
   /** The body read whole, so a connection cut in the middle of it is a failed attempt, not a broken response. */
   async #buffered(response: ResponseContext): Promise<ResponseContext> {
-    const text = await response.body.text();
-    return new this.#lib.ResponseContext(response.httpStatusCode, response.headers, {
-      text: () => Promise.resolve(text),
-      binary: () => Promise.resolve(Buffer.from(text)),
-      stream: () => null,
-    });
+    const stream = response.body.stream();
+    const bytes = stream ? await buffer(stream) : Buffer.alloc(0);
+    return new this.#lib.ResponseContext(
+      response.httpStatusCode,
+      response.headers,
+      new this.#lib.SelfDecodingBody(Promise.resolve(bytes)),
+    );
   }
 
   /** What a request that ran out of time throws: why the server failed it, else the caller's reason. */

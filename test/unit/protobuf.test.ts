@@ -1,0 +1,55 @@
+// What src/kube/protobuf.ts makes of bodies it cannot read. What it makes of real ones is tested
+// against the API server (test/sandbox/protobuf.test.ts).
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { decodeBody, failureBody } from '../../src/kube/body.ts';
+import { decodeProtobuf, PROTOBUF } from '../../src/kube/protobuf.ts';
+
+/** A length-delimited field: tag, length, bytes (all short enough for one-byte varints). */
+const field = (id: number, bytes: Uint8Array) => Buffer.concat([Buffer.from([(id << 3) | 2, bytes.length]), bytes]);
+/** Kubernetes' envelope around an object of `kind` whose own bytes are `raw`. */
+const envelope = (kind: string, raw: Uint8Array) =>
+  Buffer.concat([Buffer.from('k8s\0', 'latin1'), field(1, field(2, Buffer.from(kind))), field(2, raw)]);
+
+test('a list of pods with a deleted pod reads as JSON would give it', () => {
+  // Pod{metadata{name:"a", deletionTimestamp{seconds:1700000000}}, spec{volumes[{name:"v", emptyDir{}}], nodeName:"n"}}
+  const seconds = Buffer.from([0x08, 0x80, 0xe2, 0xcf, 0xaa, 0x06]);
+  const pod = Buffer.concat([
+    field(1, Buffer.concat([field(1, Buffer.from('a')), field(9, seconds)])),
+    field(
+      2,
+      Buffer.concat([
+        field(1, Buffer.concat([field(1, Buffer.from('v')), field(2, field(2, Buffer.alloc(0)))])),
+        field(10, Buffer.from('n')),
+      ]),
+    ),
+  ]);
+  const list = Buffer.concat([field(1, field(3, Buffer.from('next'))), field(2, pod)]);
+  assert.deepEqual(decodeProtobuf(envelope('PodList', list)), {
+    kind: 'PodList',
+    metadata: { continue: 'next' },
+    items: [
+      {
+        metadata: { name: 'a', deletionTimestamp: '2023-11-14T22:13:20Z' },
+        spec: { volumes: [{ name: 'v', emptyDir: {} }], nodeName: 'n' },
+      },
+    ],
+  });
+});
+
+test('a body that is not Kubernetes protobuf, or of a kind it does not read, is an error', () => {
+  assert.throws(() => decodeProtobuf(Buffer.from('{"kind":"PodList"}')), /not a Kubernetes protobuf body/);
+  assert.throws(() => decodeProtobuf(envelope('ConfigMap', Buffer.alloc(0))), /cannot read a protobuf ConfigMap/);
+  assert.throws(() => decodeBody(PROTOBUF, Buffer.from('<html>')), /not a Kubernetes protobuf body/);
+});
+
+test('bodies are read by their Content-Type; a failure that cannot be read keeps its text', () => {
+  assert.deepEqual(decodeBody('application/json; charset=utf-8', Buffer.from('{"a":1}')), { a: 1 });
+  assert.equal(decodeBody('application/json', Buffer.from('<html>')), undefined);
+  assert.deepEqual(decodeBody(`${PROTOBUF};stream=watch`, envelope('Status', field(3, Buffer.from('gone')))), {
+    kind: 'Status',
+    message: 'gone',
+  });
+  assert.equal(failureBody(PROTOBUF, Buffer.from('bad gateway')), 'bad gateway');
+  assert.equal(failureBody('text/plain', Buffer.from('bad gateway')), 'bad gateway');
+});
