@@ -39,7 +39,8 @@ export async function planRunbook(
   redactor: Redactor = runbookRedactor(runbook, params),
 ): Promise<RunbookPlan> {
   const runbookDir = dirname(file);
-  const clusters = new Clusters(connection);
+  // A plan describes the cluster at one moment: steps over the same nodes share one list of them.
+  const clusters = new Clusters(connection, { readOnce: true });
   const planStep = async (
     step: Step | (RollbackStep & { id: string }),
     phase: StepPlan['phase'],

@@ -50,15 +50,27 @@ export interface Cluster {
   readonly objects: ObjectApi;
   /** What every request to this cluster's API server is sent through. */
   readonly http: ResilientHttp;
+  /**
+   * On a connection that reads the cluster as of one moment (a plan's), the lists read so far, by
+   * request: each is read once, however many steps ask for it (objects.ts listPage).
+   */
+  readonly lists?: Map<string, Promise<unknown>>;
+}
+
+export interface ClustersOptions {
+  /** Read each list once per cluster, as `plan` does: see Cluster.lists. */
+  readOnce?: boolean;
 }
 
 /** Opens and caches one Cluster per context. */
 export class Clusters {
   readonly #options: ConnectionOptions;
+  readonly #readOnce: boolean;
   readonly #open = new Map<string, Promise<Cluster>>();
 
-  constructor(options: ConnectionOptions) {
+  constructor(options: ConnectionOptions, { readOnce = false }: ClustersOptions = {}) {
     this.#options = options;
+    this.#readOnce = readOnce;
   }
 
   /** The cluster of a step's `context:`, or of --context / the current context. */
@@ -66,7 +78,8 @@ export class Clusters {
     const key = context ?? this.#options.context ?? '';
     let cluster = this.#open.get(key);
     if (!cluster) {
-      cluster = connect({ ...this.#options, context: context ?? this.#options.context });
+      const connected = connect({ ...this.#options, context: context ?? this.#options.context });
+      cluster = this.#readOnce ? connected.then((c) => ({ ...c, lists: new Map() })) : connected;
       this.#open.set(key, cluster);
     }
     return cluster;

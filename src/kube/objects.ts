@@ -153,13 +153,30 @@ export interface ListPage<T> {
  * A list at `path` (or one page of it, with `limit`), its objects as the API sends them, as a watch
  * gives them (timestamps are strings), not decoded into the client's typed models: for a region's
  * hundreds of nodes and thousands of pods, that decoding was a third of a plan's CPU and most of its
- * memory.
+ * memory. On a connection that reads each list once (Cluster.lists), the same request gets the first
+ * answer again, shared: callers only read what they are given.
  */
-export async function listPage<T>(
+export function listPage<T>(
   cluster: Cluster,
   path: string,
   query: Record<string, string>,
   request: Pick<ApiRequest, 'accept' | 'connection'> = {},
+): Promise<ListPage<T>> {
+  if (!cluster.lists) return readListPage(cluster, path, query, request);
+  const key = `${path}?${new URLSearchParams(query).toString()} ${request.accept ?? ''}`;
+  let page = cluster.lists.get(key) as Promise<ListPage<T>> | undefined;
+  if (!page) {
+    page = readListPage(cluster, path, query, request);
+    cluster.lists.set(key, page);
+  }
+  return page;
+}
+
+async function readListPage<T>(
+  cluster: Cluster,
+  path: string,
+  query: Record<string, string>,
+  request: Pick<ApiRequest, 'accept' | 'connection'>,
 ): Promise<ListPage<T>> {
   const { object } = await apiRequest(cluster, 'GET', path, { ...request, query });
   const list = object as { items?: T[]; metadata?: { continue?: string; remainingItemCount?: number } };
