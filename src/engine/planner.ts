@@ -70,10 +70,13 @@ export async function planRunbook(
       return { ...base, error: messageOf(error) };
     }
   };
-  const steps: StepPlan[] = [];
-  for (const step of runbook.spec.steps) steps.push(await planStep(step, 'steps'));
-  for (const step of rollbackSteps(runbook)) steps.push(await planStep(step, 'rollback'));
-  const missingPermissions = await checkPermissions(runbook, params, clusters, runbookDir, { events: true });
+  // The steps are planned, and the permissions checked, all at once: each waits on the API server
+  // for most of its time, and one step's reads (a region's pods, page after page) can take seconds.
+  const [missingPermissions, ...steps] = await Promise.all([
+    checkPermissions(runbook, params, clusters, runbookDir, { events: true }),
+    ...runbook.spec.steps.map((step) => planStep(step, 'steps')),
+    ...rollbackSteps(runbook).map((step) => planStep(step, 'rollback')),
+  ]);
   const context = (await clusters.get()).context;
   return redactor.value({ runbook: runbook.metadata.name, context, steps, missingPermissions });
 }
