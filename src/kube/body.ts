@@ -1,13 +1,14 @@
 import { parseJsonOrUndefined } from './json.ts';
-import { decodeProtobuf, PROTOBUF } from './protobuf.ts';
+import { decodeProtobuf, isProtobuf } from './protobuf.ts';
 
 /**
  * A response's body as an object, read by its Content-Type: Kubernetes protobuf (./protobuf), else
- * JSON, with undefined for JSON that does not parse (an error page, say). A protobuf body that does
+ * JSON, with undefined for none, or JSON that does not parse (an error page, say). A protobuf body that does
  * not decode throws: read as nothing, a list would silently be empty.
  */
 export function decodeBody(contentType: string | undefined, body: Buffer): unknown {
-  return contentType?.split(';')[0]?.trim() === PROTOBUF ? decodeProtobuf(body) : parseJsonOrUndefined(body.toString());
+  if (body.length === 0) return undefined;
+  return isProtobuf(contentType) ? decodeProtobuf(body) : parseJsonOrUndefined(body.toString());
 }
 
 /** A failure's body: its Status when that can be read, else its text. */

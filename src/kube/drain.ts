@@ -19,8 +19,8 @@ import { deletedLongAgo } from './drain-filters/skip-deleted.ts';
 import { controllerOf } from './drain-filters/filter.ts';
 import { apiErrorMessage, apiStatusCode, hasStatusCause, statusCauseMessages } from './errors.ts';
 import { nodeName, setUnschedulable } from './nodes.ts';
-import { KeptConnection, listPage } from './objects.ts';
-import { PROTOBUF } from './protobuf.ts';
+import { apiRequest, listPage } from './objects.ts';
+import { PodListReader, PROTOBUF } from './protobuf.ts';
 import { watchUntil } from './watch.ts';
 
 /** How long an eviction waits on a budget that says nothing before it is sent anyway: kubectl's retry interval. */
@@ -109,50 +109,50 @@ export function podKey(pod: V1Pod): string {
 }
 
 /**
- * Up to this many nodes, each node's pods are listed on their own; past it, one paged list of every
- * scheduled pod takes fewer requests than a list per node (a plan of a 300-node region sent 300),
- * and the pages are sorted by node as they come, so no more than one page is held beyond them.
+ * Up to this many nodes, each node's pods are listed on their own (the API server finds them by an
+ * index); past it, one list of every scheduled pod takes fewer requests than a list per node (a
+ * plan of a 300-node region sent 300).
  */
 const LIST_PODS_PER_NODE_UP_TO = 10;
-const POD_PAGE_SIZE = 500;
+const PODS = '/api/v1/pods';
+const POD_MEDIA_TYPES = `${PROTOBUF}, application/json`;
 
 /**
  * The pods on each of the nodes (that `labelSelector` picks, if given), by node name, with the
- * fields the drain reads (./protobuf: the lists are read as protobuf, about half the time of JSON
- * for the API server and a fraction of the parsing for us). The pages of the paged list share one
- * connection.
+ * fields the drain reads. The lists are read as protobuf (./protobuf): about half the API server's
+ * time of JSON, and a fraction of the parsing for us. The list of every scheduled pod is not paged:
+ * the API server answers it from its watch cache, while every page after the first came from etcd
+ * (a plan of a 300-node region in a 12000-pod cluster: 1.1 s of the API server's CPU against
+ * 2.5 s), and it is read as it arrives (PodListReader), keeping only the pods on these nodes.
  */
 async function podsOn(
   cluster: Cluster,
   nodes: readonly string[],
   labelSelector?: string,
 ): Promise<Map<string, V1Pod[]>> {
-  const list = (query: Record<string, string>, connection?: KeptConnection) =>
-    listPage<V1Pod>(cluster, '/api/v1/pods', labelSelector === undefined ? query : { ...query, labelSelector }, {
-      accept: `${PROTOBUF}, application/json`,
-      connection,
-    });
+  const selected = (fieldSelector: string) => ({
+    fieldSelector,
+    ...(labelSelector === undefined ? {} : { labelSelector }),
+  });
   if (nodes.length <= LIST_PODS_PER_NODE_UP_TO) {
     const lists = await Promise.all(
-      nodes.map(async (node) => [node, (await list({ fieldSelector: `spec.nodeName=${node}` })).items] as const),
+      nodes.map(async (node) => {
+        const query = selected(`spec.nodeName=${node}`);
+        return [node, (await listPage<V1Pod>(cluster, PODS, query, { accept: POD_MEDIA_TYPES })).items] as const;
+      }),
     );
     return new Map(lists);
   }
   const byNode = new Map(nodes.map((node) => [node, [] as V1Pod[]]));
-  const connection = new KeptConnection();
-  try {
-    let next: string | undefined;
-    do {
-      const page = await list(
-        { fieldSelector: 'spec.nodeName!=', limit: String(POD_PAGE_SIZE), ...(next ? { continue: next } : {}) },
-        connection,
-      );
-      for (const pod of page.items) byNode.get(pod.spec?.nodeName ?? '')?.push(pod);
-      next = page.continue;
-    } while (next !== undefined);
-  } finally {
-    await connection.close();
-  }
+  const onNodes = (pod: V1Pod) => byNode.has(pod.spec?.nodeName ?? '');
+  const reader = new PodListReader(onNodes);
+  const { object } = await apiRequest(cluster, 'GET', PODS, {
+    query: selected('spec.nodeName!='),
+    accept: POD_MEDIA_TYPES,
+    bodyReader: reader,
+  });
+  const pods = reader.took ? reader.end() : ((object as { items?: V1Pod[] }).items ?? []).filter(onNodes);
+  for (const pod of pods) byNode.get(pod.spec?.nodeName ?? '')?.push(pod);
   return byNode;
 }
 

@@ -15,6 +15,7 @@ import { type ApiObject, combineVerdicts, jobVerdict, MAX_OBJECTS_DESCRIBED, typ
 import { isNotFound } from './errors.ts';
 import { collectionPath, type ObjectQuery, watchUntil } from './watch.ts';
 import { decodeBody, failureBody } from './body.ts';
+import type { BodyReader } from './resilience.ts';
 import type { Workload } from './workloads/kind.ts';
 import { workloadKindNamed } from './workloads/registry.ts';
 
@@ -74,6 +75,8 @@ export interface ApiRequest {
   signal?: AbortSignal;
   /** Send it over this connection rather than a new one. */
   connection?: KeptConnection;
+  /** Takes a successful answer's body as it arrives (see BodyReader); the answer's object is then {}. */
+  bodyReader?: BodyReader;
 }
 
 type Dispatcher = NonNullable<ReturnType<RequestContext['getDispatcher']>>;
@@ -125,7 +128,7 @@ export async function apiRequest(
   if (request.signal) context.setSignal(request.signal);
   await config.applySecurityAuthentication(context);
   request.connection?.use(context);
-  const response = await cluster.http.send(context);
+  const response = await cluster.http.send(context, request.bodyReader);
   const body = await response.body.binary();
   const contentType = response.headers['content-type'];
   if (response.httpStatusCode < 200 || response.httpStatusCode > 299) {

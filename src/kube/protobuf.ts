@@ -7,9 +7,14 @@
 // The field numbers are those of k8s.io/api's and k8s.io/apimachinery's generated.proto, which
 // Kubernetes keeps stable across releases (a number is never reused). Each message lists only the
 // fields read; a decoded object is shaped as the JSON of the same object, with those fields only.
+import type { V1Pod } from '@kubernetes/client-node';
 import protobuf from 'protobufjs/light.js';
 
 export const PROTOBUF = 'application/vnd.kubernetes.protobuf';
+
+export function isProtobuf(contentType: string | undefined): boolean {
+  return contentType?.split(';')[0]?.trim() === PROTOBUF;
+}
 
 // int64 fields (a Time's seconds, a count) decode to plain numbers, not long.js objects.
 protobuf.util.Long = undefined as never;
@@ -140,4 +145,101 @@ export function decodeProtobuf(body: Uint8Array): Fields {
   const shape = jsonShapes[kind];
   if (!shape) throw new Error(`cannot read a protobuf ${kind || 'object without a kind'}`);
   return { ...typeMeta, ...shape(read(messages().lookupType(kind), raw ?? new Uint8Array())) };
+}
+
+const LENGTH_DELIMITED = 2;
+
+/**
+ * Reads a list of pods as its protobuf body arrives, chunk by chunk (a BodyReader of ./resilience),
+ * keeping the pods `keep` wants, each shaped as its JSON (see decodeProtobuf): a list of every pod of
+ * a big cluster is then never held whole (12000 pods are 32 MB), only the pods kept and the one
+ * being read.
+ */
+export class PodListReader {
+  readonly #keep: (pod: V1Pod) => boolean;
+  #pending = Buffer.alloc(0);
+  /** Where in the envelope the next bytes are: before it, in it, inside its list. */
+  #stage: 'magic' | 'envelope' | 'list' = 'magic';
+  /** Bytes of the list still to come (the envelope's raw field). */
+  #listLeft = 0;
+  #failure: Error | undefined;
+  /** Whether it took the last answer's body (a protobuf one); if not, the body was kept. */
+  took = false;
+  kept: V1Pod[] = [];
+
+  constructor(keep: (pod: V1Pod) => boolean) {
+    this.#keep = keep;
+  }
+
+  /** A new answer's body begins (another attempt's, after a retry): what came before is dropped. */
+  start(contentType: string | undefined): boolean {
+    this.#pending = Buffer.alloc(0);
+    this.#stage = 'magic';
+    this.#failure = undefined;
+    this.kept = [];
+    this.took = isProtobuf(contentType);
+    return this.took;
+  }
+
+  push(chunk: Uint8Array): void {
+    if (this.#failure !== undefined) return;
+    this.#pending = this.#pending.length === 0 ? Buffer.from(chunk) : Buffer.concat([this.#pending, chunk]);
+    let used = 0;
+    try {
+      for (let step = this.#step(this.#pending); step > 0; step = this.#step(this.#pending.subarray(used))) {
+        used += step;
+      }
+    } catch (error) {
+      // Kept for end(): thrown while the body is read, it would pass for a failed connection.
+      this.#failure = error instanceof Error ? error : new Error(String(error));
+    }
+    this.#pending = this.#pending.subarray(used);
+  }
+
+  /** The pods kept; throws unless the whole list was read. */
+  end(): V1Pod[] {
+    if (this.#failure !== undefined) throw this.#failure;
+    if (this.#stage !== 'envelope' || this.#pending.length > 0) throw new Error('the list of pods ended early');
+    return this.kept;
+  }
+
+  /** Reads one field (or the magic number) from `bytes`: how many bytes it took, 0 if more must come. */
+  #step(bytes: Buffer): number {
+    if (this.#stage === 'magic') {
+      if (bytes.length < MAGIC.length) return 0;
+      if (!MAGIC.equals(bytes.subarray(0, MAGIC.length))) throw new Error('not a Kubernetes protobuf body');
+      this.#stage = 'envelope';
+      return MAGIC.length;
+    }
+    const reader = protobuf.Reader.create(bytes);
+    try {
+      const tag = reader.uint32();
+      const listField = tag >>> 3 === 2 && (tag & 7) === LENGTH_DELIMITED;
+      if (this.#stage === 'envelope' && listField) {
+        // The envelope's raw: the list itself, whose fields are read one by one, as they come.
+        this.#listLeft = reader.uint32();
+        if (this.#listLeft > 0) this.#stage = 'list';
+        return reader.pos;
+      }
+      if (this.#stage === 'list' && listField) {
+        const length = reader.uint32();
+        if (reader.len - reader.pos < length) return 0;
+        const type = messages().lookupType('Pod');
+        const pod = jsonPod(type.toObject(type.decode(reader, length), { longs: Number })) as V1Pod;
+        if (this.#keep(pod)) this.kept.push(pod);
+      } else {
+        // The envelope's type (a PodList, as asked for) and encodings, the list's metadata.
+        reader.skipType(tag & 7);
+      }
+    } catch (error) {
+      // The bytes so far end inside this field.
+      if (error instanceof RangeError) return 0;
+      throw error;
+    }
+    if (this.#stage === 'list') {
+      this.#listLeft -= reader.pos;
+      if (this.#listLeft === 0) this.#stage = 'envelope';
+    }
+    return reader.pos;
+  }
 }

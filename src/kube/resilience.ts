@@ -20,7 +20,6 @@
 //   https://10.0.0.1:6443 cannot be reached: connection refused (ECONNREFUSED)`), a silent one
 //   as not answering for so long; never `fetch failed`.
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { buffer } from 'node:stream/consumers';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RequestContext, ResponseContext } from '@kubernetes/client-node';
 import type { ClientLibrary } from './cluster.ts';
@@ -181,6 +180,15 @@ function isRequestTimeout(error: unknown): boolean {
  * The client's HTTP library with the retries, notices and names above; one per cluster, so
  * silences and recoveries are said once for all its requests.
  */
+/**
+ * Takes a successful answer's body as it arrives, so that a big one is never held whole. Told of
+ * each attempt's body before it comes; a body it does not take (of another Content-Type) is kept.
+ */
+export interface BodyReader {
+  start(contentType: string | undefined): boolean;
+  push(chunk: Uint8Array): void;
+}
+
 export class ResilientHttp {
   readonly #lib: ClientLibrary;
   readonly #server: string;
@@ -200,7 +208,8 @@ export class ResilientHttp {
     return this.#server;
   }
 
-  async send(request: RequestContext): Promise<ResponseContext> {
+  /** A 2xx answer's body goes to `bodyReader`, if it takes it, instead of being kept. */
+  async send(request: RequestContext, bodyReader?: BodyReader): Promise<ResponseContext> {
     const scope = currentScope();
     const own = request.getSignal();
     const stop = AbortSignal.any([scope.signal ?? AbortSignal.timeout(UNSCOPED_RETRY_MS), ...(own ? [own] : [])]);
@@ -219,7 +228,7 @@ export class ResilientHttp {
       let verdict: Verdict;
       let response: ResponseContext | undefined;
       try {
-        response = await this.#buffered(await inner.send(request).toPromise());
+        response = await this.#buffered(await inner.send(request).toPromise(), bodyReader);
         const status = response.httpStatusCode;
         const body =
           status >= 400 ? failureBody(response.headers['content-type'], await response.body.binary()) : undefined;
@@ -254,13 +263,18 @@ export class ResilientHttp {
   }
 
   /** The body read whole, so a connection cut in the middle of it is a failed attempt, not a broken response. */
-  async #buffered(response: ResponseContext): Promise<ResponseContext> {
-    const stream = response.body.stream();
-    const bytes = stream ? await buffer(stream) : Buffer.alloc(0);
+  async #buffered(response: ResponseContext, bodyReader?: BodyReader): Promise<ResponseContext> {
+    const status = response.httpStatusCode;
+    const taken = status >= 200 && status <= 299 && bodyReader?.start(response.headers['content-type']);
+    const chunks: Uint8Array[] = [];
+    for await (const chunk of response.body.stream() ?? []) {
+      if (taken) bodyReader?.push(chunk);
+      else chunks.push(chunk);
+    }
     return new this.#lib.ResponseContext(
-      response.httpStatusCode,
+      status,
       response.headers,
-      new this.#lib.SelfDecodingBody(Promise.resolve(bytes)),
+      new this.#lib.SelfDecodingBody(Promise.resolve(Buffer.concat(chunks))),
     );
   }
 

@@ -1,9 +1,9 @@
-// What src/kube/protobuf.ts makes of bodies it cannot read. What it makes of real ones is tested
-// against the API server (test/sandbox/protobuf.test.ts).
+// What src/kube/protobuf.ts makes of bodies built here, chunked any way, and of bodies it cannot
+// read. What it makes of real ones is tested against the API server (test/sandbox/protobuf.test.ts).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { decodeBody, failureBody } from '../../src/kube/body.ts';
-import { decodeProtobuf, PROTOBUF } from '../../src/kube/protobuf.ts';
+import { decodeProtobuf, PodListReader, PROTOBUF } from '../../src/kube/protobuf.ts';
 
 /** A length-delimited field: tag, length, bytes (all short enough for one-byte varints). */
 const field = (id: number, bytes: Uint8Array) => Buffer.concat([Buffer.from([(id << 3) | 2, bytes.length]), bytes]);
@@ -52,4 +52,37 @@ test('bodies are read by their Content-Type; a failure that cannot be read keeps
   });
   assert.equal(failureBody(PROTOBUF, Buffer.from('bad gateway')), 'bad gateway');
   assert.equal(failureBody('text/plain', Buffer.from('bad gateway')), 'bad gateway');
+});
+
+test('a list of pods read as it arrives, in chunks of any size, keeps what a whole read gives', () => {
+  const pod = (name: string, node: string) =>
+    field(2, Buffer.concat([field(1, field(1, Buffer.from(name))), field(2, field(10, Buffer.from(node)))]));
+  const list = Buffer.concat([
+    field(1, field(3, Buffer.from('ignored'))),
+    pod('a', 'n1'),
+    pod('b', 'n2'),
+    pod('c', 'n1'),
+  ]);
+  const body = Buffer.concat([envelope('PodList', list), field(4, Buffer.from(PROTOBUF))]);
+  const onN1 = (p: { spec?: { nodeName?: string } }) => p.spec?.nodeName === 'n1';
+  const whole = (decodeProtobuf(body) as { items: { spec?: { nodeName?: string } }[] }).items.filter(onN1);
+  assert.equal(whole.length, 2);
+  const reader = new PodListReader(onN1);
+  for (let size = 1; size <= body.length; size++) {
+    assert.equal(reader.start(`${PROTOBUF}; charset=x`), true);
+    for (let at = 0; at < body.length; at += size) reader.push(body.subarray(at, at + size));
+    assert.deepEqual(reader.end(), whole, `chunks of ${size}`);
+  }
+});
+
+test('a list of pods that ends early, or is not protobuf, is an error; JSON is not taken', () => {
+  const reader = new PodListReader(() => true);
+  reader.start(PROTOBUF);
+  reader.push(envelope('PodList', field(2, field(1, field(1, Buffer.from('a'))))).subarray(0, 20));
+  assert.throws(() => reader.end(), /the list of pods ended early/);
+  reader.start(PROTOBUF);
+  reader.push(Buffer.from('{"kind":"PodList","items":[]}'));
+  assert.throws(() => reader.end(), /not a Kubernetes protobuf body/);
+  assert.equal(reader.start('application/json'), false);
+  assert.equal(reader.took, false);
 });
