@@ -71,11 +71,15 @@ export async function planRunbook(
     }
   };
   // The steps are planned, and the permissions checked, all at once: each waits on the API server
-  // for most of its time, and one step's reads (a region's pods, page after page) can take seconds.
-  const [missingPermissions, ...steps] = await Promise.all([
-    checkPermissions(runbook, params, clusters, runbookDir, { events: true }),
+  // for most of its time, and one step's reads (every pod of a big cluster) can take a second. The
+  // steps start first: the permission check's own preparation put off the first request by 30 ms.
+  const planned = Promise.all([
     ...runbook.spec.steps.map((step) => planStep(step, 'steps')),
     ...rollbackSteps(runbook).map((step) => planStep(step, 'rollback')),
+  ]);
+  const [steps, missingPermissions] = await Promise.all([
+    planned,
+    checkPermissions(runbook, params, clusters, runbookDir, { events: true }),
   ]);
   const context = (await clusters.get()).context;
   return redactor.value({ runbook: runbook.metadata.name, context, steps, missingPermissions });
