@@ -3,8 +3,8 @@ import { decodeProtobuf, isProtobuf } from './protobuf.ts';
 
 /**
  * A response's body as an object, read by its Content-Type: Kubernetes protobuf (./protobuf), else
- * JSON, with undefined for none, or JSON that does not parse (an error page, say). A protobuf body that does
- * not decode throws: read as nothing, a list would silently be empty.
+ * JSON; undefined for no body, or JSON that does not parse (an error page, say). A protobuf body
+ * that does not decode throws: read as nothing, a list would silently be empty.
  */
 export function decodeBody(contentType: string | undefined, body: Buffer): unknown {
   if (body.length === 0) return undefined;

@@ -177,10 +177,6 @@ function isRequestTimeout(error: unknown): boolean {
 }
 
 /**
- * The client's HTTP library with the retries, notices and names above; one per cluster, so
- * silences and recoveries are said once for all its requests.
- */
-/**
  * Takes a successful answer's body as it arrives, so that a big one is never held whole. Told of
  * each attempt's body before it comes; a body it does not take (of another Content-Type) is kept.
  */
@@ -189,6 +185,10 @@ export interface BodyReader {
   push(chunk: Uint8Array): void;
 }
 
+/**
+ * The client's HTTP library with the retries, notices and names above; one per cluster, so
+ * silences and recoveries are said once for all its requests.
+ */
 export class ResilientHttp {
   readonly #lib: ClientLibrary;
   readonly #server: string;

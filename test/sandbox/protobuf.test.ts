@@ -5,7 +5,6 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import type { V1Pod } from '@kubernetes/client-node';
-import { type PodPlan, planNodes, podKey } from '../../src/kube/drain.ts';
 import { describeError } from '../../src/kube/errors.ts';
 import { apiRequest, listPage } from '../../src/kube/objects.ts';
 import { PodListReader, PROTOBUF } from '../../src/kube/protobuf.ts';
@@ -128,32 +127,6 @@ describe('pods read from protobuf', () => {
         ['config', undefined],
       ],
     );
-  });
-
-  test("a drain's plan of more than 10 nodes (one list of every pod) is its plans of 10 or fewer (a list per node)", async () => {
-    const nodes = (await core.listNode()).items;
-    assert.ok(nodes.length > 10, `the sandbox has ${nodes.length} nodes`);
-    const options = { ignoreDaemonSets: true, deleteEmptyDirData: true, force: true };
-    const described = (plans: Map<string, PodPlan>) =>
-      [...plans]
-        .map(([node, p]) => ({
-          node,
-          evict: p.evict.map(podKey),
-          terminating: p.terminating.map(podKey),
-          ignored: p.ignored.map(podKey),
-          warnings: p.warnings,
-          errors: p.errors,
-        }))
-        .sort((a, b) => a.node.localeCompare(b.node));
-    // Pods of other tests' namespaces may be going away meanwhile: the two must agree at one moment.
-    await waitFor('the same plan both ways', async () => {
-      const whole = described(await planNodes(admin, nodes, options));
-      const groups = [];
-      for (let at = 0; at < nodes.length; at += 10) groups.push(planNodes(admin, nodes.slice(at, at + 10), options));
-      const perNode = described(new Map((await Promise.all(groups)).flatMap((plans) => [...plans])));
-      assert.ok(whole.reduce((n, p) => n + p.evict.length + p.ignored.length, 0) > 20);
-      return JSON.stringify(whole) === JSON.stringify(perNode);
-    });
   });
 
   test('a failure reads as the same Status as in JSON', async () => {
