@@ -145,7 +145,7 @@ async function podsOn(
   }
   const byNode = new Map(nodes.map((node) => [node, [] as V1Pod[]]));
   const onNodes = (pod: V1Pod) => byNode.has(pod.spec?.nodeName ?? '');
-  const reader = new PodListReader(onNodes);
+  const reader = await PodListReader.create(onNodes);
   const { object } = await apiRequest(cluster, 'GET', PODS, {
     query: selected('spec.nodeName!='),
     accept: POD_MEDIA_TYPES,

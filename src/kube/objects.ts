@@ -135,11 +135,11 @@ export async function apiRequest(
     throw new lib.ApiException(
       response.httpStatusCode,
       `${method} ${path}: HTTP ${response.httpStatusCode}`,
-      failureBody(contentType, body),
+      await failureBody(contentType, body),
       response.headers,
     );
   }
-  const object = decodeBody(contentType, body);
+  const object = await decodeBody(contentType, body);
   return { status: response.httpStatusCode, object: (object ?? {}) as ApiObject };
 }
 

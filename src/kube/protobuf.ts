@@ -8,7 +8,7 @@
 // Kubernetes keeps stable across releases (a number is never reused). Each message lists only the
 // fields read; a decoded object is shaped as the JSON of the same object, with those fields only.
 import type { V1Pod } from '@kubernetes/client-node';
-import protobuf from 'protobufjs/light.js';
+import type protobufjs from 'protobufjs/light.js';
 
 export const PROTOBUF = 'application/vnd.kubernetes.protobuf';
 
@@ -16,82 +16,96 @@ export function isProtobuf(contentType: string | undefined): boolean {
   return contentType?.split(';')[0]?.trim() === PROTOBUF;
 }
 
-// int64 fields (a Time's seconds, a count) decode to plain numbers, not long.js objects.
-protobuf.util.Long = undefined as never;
-protobuf.configure();
-
 const string = (id: number) => ({ type: 'string', id });
 const message = (type: string, id: number) => ({ type, id });
 const repeated = (type: string, id: number) => ({ rule: 'repeated', type, id });
 const stringMap = (id: number) => ({ keyType: 'string', type: 'string', id });
 
-/** The messages, built at the first decode: start-up does not pay for them. */
-let wire: protobuf.Root | undefined;
-const messages = () =>
-  (wire ??= protobuf.Root.fromJSON({
-    nested: {
-      // k8s.io/apimachinery/pkg/runtime
-      Unknown: { fields: { typeMeta: message('TypeMeta', 1), raw: { type: 'bytes', id: 2 } } },
-      TypeMeta: { fields: { apiVersion: string(1), kind: string(2) } },
-      // k8s.io/apimachinery/pkg/apis/meta/v1
-      ListMeta: {
-        fields: { resourceVersion: string(2), continue: string(3), remainingItemCount: { type: 'int64', id: 4 } },
-      },
-      ObjectMeta: {
-        fields: {
-          name: string(1),
-          namespace: string(3),
-          uid: string(5),
-          resourceVersion: string(6),
-          deletionTimestamp: message('Time', 9),
-          labels: stringMap(11),
-          annotations: stringMap(12),
-          ownerReferences: repeated('OwnerReference', 13),
-        },
-      },
-      OwnerReference: {
-        fields: {
-          kind: string(1),
-          name: string(3),
-          uid: string(4),
-          apiVersion: string(5),
-          controller: { type: 'bool', id: 6 },
-        },
-      },
-      Time: { fields: { seconds: { type: 'int64', id: 1 } } },
-      Status: {
-        fields: {
-          status: string(2),
-          message: string(3),
-          reason: string(4),
-          details: message('StatusDetails', 5),
-          code: { type: 'int32', id: 6 },
-        },
-      },
-      StatusDetails: {
-        fields: {
-          name: string(1),
-          group: string(2),
-          kind: string(3),
-          causes: repeated('StatusCause', 4),
-          retryAfterSeconds: { type: 'int32', id: 5 },
-          uid: string(6),
-        },
-      },
-      StatusCause: { fields: { reason: string(1), message: string(2), field: string(3) } },
-      // k8s.io/api/core/v1
-      PodList: { fields: { metadata: message('ListMeta', 1), items: repeated('Pod', 2) } },
-      Pod: {
-        fields: { metadata: message('ObjectMeta', 1), spec: message('PodSpec', 2), status: message('PodStatus', 3) },
-      },
-      PodSpec: { fields: { volumes: repeated('Volume', 1), nodeName: string(10) } },
-      Volume: { fields: { name: string(1), volumeSource: message('VolumeSource', 2) } },
-      VolumeSource: { fields: { emptyDir: message('EmptyDirVolumeSource', 2) } },
-      EmptyDirVolumeSource: { fields: { medium: string(1) } },
-      PodStatus: { fields: { phase: string(1), conditions: repeated('PodCondition', 2) } },
-      PodCondition: { fields: { type: string(1), status: string(2) } },
+const messagesJson = {
+  nested: {
+    // k8s.io/apimachinery/pkg/runtime
+    Unknown: { fields: { typeMeta: message('TypeMeta', 1), raw: { type: 'bytes', id: 2 } } },
+    TypeMeta: { fields: { apiVersion: string(1), kind: string(2) } },
+    // k8s.io/apimachinery/pkg/apis/meta/v1
+    ListMeta: {
+      fields: { resourceVersion: string(2), continue: string(3), remainingItemCount: { type: 'int64', id: 4 } },
     },
-  }));
+    ObjectMeta: {
+      fields: {
+        name: string(1),
+        namespace: string(3),
+        uid: string(5),
+        resourceVersion: string(6),
+        deletionTimestamp: message('Time', 9),
+        labels: stringMap(11),
+        annotations: stringMap(12),
+        ownerReferences: repeated('OwnerReference', 13),
+      },
+    },
+    OwnerReference: {
+      fields: {
+        kind: string(1),
+        name: string(3),
+        uid: string(4),
+        apiVersion: string(5),
+        controller: { type: 'bool', id: 6 },
+      },
+    },
+    Time: { fields: { seconds: { type: 'int64', id: 1 } } },
+    Status: {
+      fields: {
+        status: string(2),
+        message: string(3),
+        reason: string(4),
+        details: message('StatusDetails', 5),
+        code: { type: 'int32', id: 6 },
+      },
+    },
+    StatusDetails: {
+      fields: {
+        name: string(1),
+        group: string(2),
+        kind: string(3),
+        causes: repeated('StatusCause', 4),
+        retryAfterSeconds: { type: 'int32', id: 5 },
+        uid: string(6),
+      },
+    },
+    StatusCause: { fields: { reason: string(1), message: string(2), field: string(3) } },
+    // k8s.io/api/core/v1
+    PodList: { fields: { metadata: message('ListMeta', 1), items: repeated('Pod', 2) } },
+    Pod: {
+      fields: { metadata: message('ObjectMeta', 1), spec: message('PodSpec', 2), status: message('PodStatus', 3) },
+    },
+    PodSpec: { fields: { volumes: repeated('Volume', 1), nodeName: string(10) } },
+    Volume: { fields: { name: string(1), volumeSource: message('VolumeSource', 2) } },
+    VolumeSource: { fields: { emptyDir: message('EmptyDirVolumeSource', 2) } },
+    EmptyDirVolumeSource: { fields: { medium: string(1) } },
+    PodStatus: { fields: { phase: string(1), conditions: repeated('PodCondition', 2) } },
+    PodCondition: { fields: { type: string(1), status: string(2) } },
+  },
+};
+
+interface Wire {
+  protobuf: typeof protobufjs;
+  messages: protobufjs.Root;
+}
+let wire: Wire | undefined;
+
+/**
+ * protobufjs and the messages, loaded at the first protobuf body: the commands that read none (and
+ * every command's start-up) do not pay the 19 ms.
+ */
+async function loadWire(): Promise<Wire> {
+  if (!wire) {
+    const { default: protobuf } = await import('protobufjs/light.js');
+    // int64 fields (a Time's seconds, a count) decode to plain numbers, not long.js objects.
+    protobuf.util.Long = undefined as never;
+    protobuf.configure();
+    wire = { protobuf, messages: protobuf.Root.fromJSON(messagesJson) };
+  }
+  return wire;
+}
 
 const MAGIC = Buffer.from('k8s\0', 'latin1');
 
@@ -134,17 +148,18 @@ function jsonPod({ metadata, spec, ...rest }: Fields): Fields {
  * above: a list of pods, or the Status of a failure. Anything else is an error: this client asks
  * for protobuf only where it can read the answer.
  */
-export function decodeProtobuf(body: Uint8Array): Fields {
+export async function decodeProtobuf(body: Uint8Array): Promise<Fields> {
   if (!MAGIC.equals(body.subarray(0, MAGIC.length))) throw new Error('not a Kubernetes protobuf body');
-  const read = (type: protobuf.Type, bytes: Uint8Array) => type.toObject(type.decode(bytes), { longs: Number });
-  const { typeMeta, raw } = read(messages().lookupType('Unknown'), body.subarray(MAGIC.length)) as {
+  const { messages } = await loadWire();
+  const read = (type: protobufjs.Type, bytes: Uint8Array) => type.toObject(type.decode(bytes), { longs: Number });
+  const { typeMeta, raw } = read(messages.lookupType('Unknown'), body.subarray(MAGIC.length)) as {
     typeMeta?: { apiVersion?: string; kind?: string };
     raw?: Uint8Array;
   };
   const kind = typeMeta?.kind ?? '';
   const shape = jsonShapes[kind];
   if (!shape) throw new Error(`cannot read a protobuf ${kind || 'object without a kind'}`);
-  return { ...typeMeta, ...shape(read(messages().lookupType(kind), raw ?? new Uint8Array())) };
+  return { ...typeMeta, ...shape(read(messages.lookupType(kind), raw ?? new Uint8Array())) };
 }
 
 const LENGTH_DELIMITED = 2;
@@ -156,6 +171,7 @@ const LENGTH_DELIMITED = 2;
  * being read.
  */
 export class PodListReader {
+  readonly #wire: Wire;
   readonly #keep: (pod: V1Pod) => boolean;
   #pending = Buffer.alloc(0);
   /** Where in the envelope the next bytes are: before it, in it, inside its list. */
@@ -167,8 +183,13 @@ export class PodListReader {
   took = false;
   kept: V1Pod[] = [];
 
-  constructor(keep: (pod: V1Pod) => boolean) {
+  private constructor(wire: Wire, keep: (pod: V1Pod) => boolean) {
+    this.#wire = wire;
     this.#keep = keep;
+  }
+
+  static async create(keep: (pod: V1Pod) => boolean): Promise<PodListReader> {
+    return new PodListReader(await loadWire(), keep);
   }
 
   /** A new answer's body begins (another attempt's, after a retry): what came before is dropped. */
@@ -211,7 +232,7 @@ export class PodListReader {
       this.#stage = 'envelope';
       return MAGIC.length;
     }
-    const reader = protobuf.Reader.create(bytes);
+    const reader = this.#wire.protobuf.Reader.create(bytes);
     try {
       const tag = reader.uint32();
       const listField = tag >>> 3 === 2 && (tag & 7) === LENGTH_DELIMITED;
@@ -224,7 +245,7 @@ export class PodListReader {
       if (this.#stage === 'list' && listField) {
         const length = reader.uint32();
         if (reader.len - reader.pos < length) return 0;
-        const type = messages().lookupType('Pod');
+        const type = this.#wire.messages.lookupType('Pod');
         const pod = jsonPod(type.toObject(type.decode(reader, length), { longs: Number })) as V1Pod;
         if (this.#keep(pod)) this.kept.push(pod);
       } else {

@@ -231,7 +231,7 @@ export class ResilientHttp {
         response = await this.#buffered(await inner.send(request).toPromise(), bodyReader);
         const status = response.httpStatusCode;
         const body =
-          status >= 400 ? failureBody(response.headers['content-type'], await response.body.binary()) : undefined;
+          status >= 400 ? await failureBody(response.headers['content-type'], await response.body.binary()) : undefined;
         verdict = judgeResponse(status, response.headers, body);
       } catch (error) {
         if (stop.aborted) throw this.#stopped(stop.reason, lastError, Date.now() - started);

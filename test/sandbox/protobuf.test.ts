@@ -90,7 +90,7 @@ describe('pods read from protobuf', () => {
       return pods.every((p) => p.status?.phase === 'Running') && pods.some((p) => p.metadata?.deletionTimestamp);
     });
 
-    const streamed = new PodListReader(() => true);
+    const streamed = await PodListReader.create(() => true);
     const [asJson, asProtobuf] = await Promise.all([
       listPage<V1Pod>(admin, '/api/v1/pods', {}),
       listPage<V1Pod>(admin, '/api/v1/pods', {}, { accept: `${PROTOBUF}, application/json` }),

@@ -11,7 +11,7 @@ const field = (id: number, bytes: Uint8Array) => Buffer.concat([Buffer.from([(id
 const envelope = (kind: string, raw: Uint8Array) =>
   Buffer.concat([Buffer.from('k8s\0', 'latin1'), field(1, field(2, Buffer.from(kind))), field(2, raw)]);
 
-test('a list of pods with a deleted pod reads as JSON would give it', () => {
+test('a list of pods with a deleted pod reads as JSON would give it', async () => {
   // Pod{metadata{name:"a", deletionTimestamp{seconds:1700000000}}, spec{volumes[{name:"v", emptyDir{}}], nodeName:"n"}}
   const seconds = Buffer.from([0x08, 0x80, 0xe2, 0xcf, 0xaa, 0x06]);
   const pod = Buffer.concat([
@@ -25,7 +25,7 @@ test('a list of pods with a deleted pod reads as JSON would give it', () => {
     ),
   ]);
   const list = Buffer.concat([field(1, field(3, Buffer.from('next'))), field(2, pod)]);
-  assert.deepEqual(decodeProtobuf(envelope('PodList', list)), {
+  assert.deepEqual(await decodeProtobuf(envelope('PodList', list)), {
     kind: 'PodList',
     metadata: { continue: 'next' },
     items: [
@@ -37,24 +37,24 @@ test('a list of pods with a deleted pod reads as JSON would give it', () => {
   });
 });
 
-test('a body that is not Kubernetes protobuf, or of a kind it does not read, is an error', () => {
-  assert.throws(() => decodeProtobuf(Buffer.from('{"kind":"PodList"}')), /not a Kubernetes protobuf body/);
-  assert.throws(() => decodeProtobuf(envelope('ConfigMap', Buffer.alloc(0))), /cannot read a protobuf ConfigMap/);
-  assert.throws(() => decodeBody(PROTOBUF, Buffer.from('<html>')), /not a Kubernetes protobuf body/);
+test('a body that is not Kubernetes protobuf, or of a kind it does not read, is an error', async () => {
+  await assert.rejects(decodeProtobuf(Buffer.from('{"kind":"PodList"}')), /not a Kubernetes protobuf body/);
+  await assert.rejects(decodeProtobuf(envelope('ConfigMap', Buffer.alloc(0))), /cannot read a protobuf ConfigMap/);
+  await assert.rejects(decodeBody(PROTOBUF, Buffer.from('<html>')), /not a Kubernetes protobuf body/);
 });
 
-test('bodies are read by their Content-Type; a failure that cannot be read keeps its text', () => {
-  assert.deepEqual(decodeBody('application/json; charset=utf-8', Buffer.from('{"a":1}')), { a: 1 });
-  assert.equal(decodeBody('application/json', Buffer.from('<html>')), undefined);
-  assert.deepEqual(decodeBody(`${PROTOBUF};stream=watch`, envelope('Status', field(3, Buffer.from('gone')))), {
+test('bodies are read by their Content-Type; a failure that cannot be read keeps its text', async () => {
+  assert.deepEqual(await decodeBody('application/json; charset=utf-8', Buffer.from('{"a":1}')), { a: 1 });
+  assert.equal(await decodeBody('application/json', Buffer.from('<html>')), undefined);
+  assert.deepEqual(await decodeBody(`${PROTOBUF};stream=watch`, envelope('Status', field(3, Buffer.from('gone')))), {
     kind: 'Status',
     message: 'gone',
   });
-  assert.equal(failureBody(PROTOBUF, Buffer.from('bad gateway')), 'bad gateway');
-  assert.equal(failureBody('text/plain', Buffer.from('bad gateway')), 'bad gateway');
+  assert.equal(await failureBody(PROTOBUF, Buffer.from('bad gateway')), 'bad gateway');
+  assert.equal(await failureBody('text/plain', Buffer.from('bad gateway')), 'bad gateway');
 });
 
-test('a list of pods read as it arrives, in chunks of any size, keeps what a whole read gives', () => {
+test('a list of pods read as it arrives, in chunks of any size, keeps what a whole read gives', async () => {
   const pod = (name: string, node: string) =>
     field(2, Buffer.concat([field(1, field(1, Buffer.from(name))), field(2, field(10, Buffer.from(node)))]));
   const list = Buffer.concat([
@@ -65,9 +65,9 @@ test('a list of pods read as it arrives, in chunks of any size, keeps what a who
   ]);
   const body = Buffer.concat([envelope('PodList', list), field(4, Buffer.from(PROTOBUF))]);
   const onN1 = (p: { spec?: { nodeName?: string } }) => p.spec?.nodeName === 'n1';
-  const whole = (decodeProtobuf(body) as { items: { spec?: { nodeName?: string } }[] }).items.filter(onN1);
+  const whole = ((await decodeProtobuf(body)) as { items: { spec?: { nodeName?: string } }[] }).items.filter(onN1);
   assert.equal(whole.length, 2);
-  const reader = new PodListReader(onN1);
+  const reader = await PodListReader.create(onN1);
   for (let size = 1; size <= body.length; size++) {
     assert.equal(reader.start(`${PROTOBUF}; charset=x`), true);
     for (let at = 0; at < body.length; at += size) reader.push(body.subarray(at, at + size));
@@ -75,8 +75,8 @@ test('a list of pods read as it arrives, in chunks of any size, keeps what a who
   }
 });
 
-test('a list of pods that ends early, or is not protobuf, is an error; JSON is not taken', () => {
-  const reader = new PodListReader(() => true);
+test('a list of pods that ends early, or is not protobuf, is an error; JSON is not taken', async () => {
+  const reader = await PodListReader.create(() => true);
   reader.start(PROTOBUF);
   reader.push(envelope('PodList', field(2, field(1, field(1, Buffer.from('a'))))).subarray(0, 20));
   assert.throws(() => reader.end(), /the list of pods ended early/);
