@@ -9,11 +9,13 @@
 // fields read; a decoded object is shaped as the JSON of the same object, with those fields only.
 import type { V1Pod } from '@kubernetes/client-node';
 import type protobufjs from 'protobufjs/light.js';
+import { LazyModule } from '../lazy-module.ts';
+import { mediaType } from './media-type.ts';
 
 export const PROTOBUF = 'application/vnd.kubernetes.protobuf';
 
 export function isProtobuf(contentType: string | undefined): boolean {
-  return contentType?.split(';')[0]?.trim() === PROTOBUF;
+  return mediaType(contentType) === PROTOBUF;
 }
 
 const string = (id: number) => ({ type: 'string', id });
@@ -90,22 +92,17 @@ interface Wire {
   protobuf: typeof protobufjs;
   messages: protobufjs.Root;
 }
-let wire: Wire | undefined;
-
 /**
  * protobufjs and the messages, loaded at the first protobuf body: the commands that read none (and
  * every command's start-up) do not pay the 19 ms.
  */
-async function loadWire(): Promise<Wire> {
-  if (!wire) {
-    const { default: protobuf } = await import('protobufjs/light.js');
-    // int64 fields (a Time's seconds, a count) decode to plain numbers, not long.js objects.
-    protobuf.util.Long = undefined as never;
-    protobuf.configure();
-    wire = { protobuf, messages: protobuf.Root.fromJSON(messagesJson) };
-  }
-  return wire;
-}
+const wire = new LazyModule<Wire>(async () => {
+  const { default: protobuf } = await import('protobufjs/light.js');
+  // int64 fields (a Time's seconds, a count) decode to plain numbers, not long.js objects.
+  protobuf.util.Long = undefined as never;
+  protobuf.configure();
+  return { protobuf, messages: protobuf.Root.fromJSON(messagesJson) };
+});
 
 const MAGIC = Buffer.from('k8s\0', 'latin1');
 
@@ -150,7 +147,7 @@ function jsonPod({ metadata, spec, ...rest }: Fields): Fields {
  */
 export async function decodeProtobuf(body: Uint8Array): Promise<Fields> {
   if (!MAGIC.equals(body.subarray(0, MAGIC.length))) throw new Error('not a Kubernetes protobuf body');
-  const { messages } = await loadWire();
+  const { messages } = await wire.get();
   const read = (type: protobufjs.Type, bytes: Uint8Array) => type.toObject(type.decode(bytes), { longs: Number });
   const { typeMeta, raw } = read(messages.lookupType('Unknown'), body.subarray(MAGIC.length)) as {
     typeMeta?: { apiVersion?: string; kind?: string };
@@ -181,7 +178,7 @@ export class PodListReader {
   #failure: Error | undefined;
   /** Whether it took the last answer's body (a protobuf one); if not, the body was kept. */
   took = false;
-  kept: V1Pod[] = [];
+  #kept: V1Pod[] = [];
 
   private constructor(wire: Wire, keep: (pod: V1Pod) => boolean) {
     this.#wire = wire;
@@ -189,7 +186,7 @@ export class PodListReader {
   }
 
   static async create(keep: (pod: V1Pod) => boolean): Promise<PodListReader> {
-    return new PodListReader(await loadWire(), keep);
+    return new PodListReader(await wire.get(), keep);
   }
 
   /** A new answer's body begins (another attempt's, after a retry): what came before is dropped. */
@@ -197,7 +194,7 @@ export class PodListReader {
     this.#pending = Buffer.alloc(0);
     this.#stage = 'magic';
     this.#failure = undefined;
-    this.kept = [];
+    this.#kept = [];
     this.took = isProtobuf(contentType);
     return this.took;
   }
@@ -221,7 +218,7 @@ export class PodListReader {
   end(): V1Pod[] {
     if (this.#failure !== undefined) throw this.#failure;
     if (this.#stage !== 'envelope' || this.#pending.length > 0) throw new Error('the list of pods ended early');
-    return this.kept;
+    return this.#kept;
   }
 
   /** Reads one field (or the magic number) from `bytes`: how many bytes it took, 0 if more must come. */
@@ -247,7 +244,7 @@ export class PodListReader {
         if (reader.len - reader.pos < length) return 0;
         const type = this.#wire.messages.lookupType('Pod');
         const pod = jsonPod(type.toObject(type.decode(reader, length), { longs: Number })) as V1Pod;
-        if (this.#keep(pod)) this.kept.push(pod);
+        if (this.#keep(pod)) this.#kept.push(pod);
       } else {
         // The envelope's type (a PodList, as asked for) and encodings, the list's metadata.
         reader.skipType(tag & 7);

@@ -24,6 +24,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { RequestContext, ResponseContext } from '@kubernetes/client-node';
 import type { ClientLibrary } from './cluster.ts';
 import { failureBody } from './body.ts';
+import { mediaType } from './media-type.ts';
 
 /** Where the requests made inside it retry until, and say what happens. */
 export interface ApiScope {
@@ -128,7 +129,7 @@ export function mayRepeat(method: string, url: string, contentType: string | und
   const { pathname, searchParams } = new URL(url);
   if (method === 'GET' || method === 'HEAD' || searchParams.get('dryRun') === 'All') return true;
   if (method === 'POST') return pathname.endsWith('/eviction') || REVIEWS.test(pathname);
-  if (method === 'PATCH') return REPEATABLE_PATCHES.has((contentType ?? '').split(';')[0]?.trim() ?? '');
+  if (method === 'PATCH') return REPEATABLE_PATCHES.has(mediaType(contentType));
   return false;
 }
 
@@ -262,7 +263,10 @@ export class ResilientHttp {
     }
   }
 
-  /** The body read whole, so a connection cut in the middle of it is a failed attempt, not a broken response. */
+  /**
+   * The body read whole (or given whole to `bodyReader`), so a connection cut in the middle of it is
+   * a failed attempt, not a broken response.
+   */
   async #buffered(response: ResponseContext, bodyReader?: BodyReader): Promise<ResponseContext> {
     const status = response.httpStatusCode;
     const taken = status >= 200 && status <= 299 && bodyReader?.start(response.headers['content-type']);
