@@ -6,7 +6,8 @@ import apply from '../../src/actions/k8s/apply.ts';
 import k8sDelete from '../../src/actions/k8s/delete.ts';
 import patch from '../../src/actions/k8s/patch.ts';
 import wait from '../../src/actions/k8s/wait.ts';
-import { planAction, runAction } from '../support/actions.ts';
+import { resolveStepInput } from '../../src/runbook/resolve.ts';
+import { actionContext, planAction, runAction } from '../support/actions.ts';
 import { apiErrorCode, apps, batch, core, deployment, testNamespace, waitFor } from '../support/sandbox.ts';
 
 const merge = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
@@ -346,7 +347,9 @@ describe('k8s.wait', () => {
 
   test('an object created after the wait began', async () => {
     const namespace = await testNamespace('t-wait-create');
-    const waiting = runAction(wait, {
+    // Created only once the wait has seen it missing, however slowly the wait starts.
+    const { context, recorded } = actionContext();
+    const input = {
       apiVersion: 'v1',
       kind: 'ConfigMap',
       name: 'later',
@@ -354,11 +357,13 @@ describe('k8s.wait', () => {
       jsonpath: 'data.ready',
       value: 'yes',
       timeout: '30s',
-    });
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    };
+    const waiting = wait.execute?.(resolveStepInput(wait, input, { params: {}, outputs: {} }), context);
+    await waitFor('the wait to report the ConfigMap missing', () =>
+      Promise.resolve(recorded.progress.some((p) => p.message === 'later not found')),
+    );
     await configMap(namespace, 'later', { ready: 'yes' });
-    const result = await waiting;
-    assert.ok(result.recorded.progress.some((p) => p.message === 'later not found'));
+    assert.deepEqual(await waiting, { outputs: {} });
   });
 
   test('deletion, by selector', async () => {
@@ -430,7 +435,11 @@ describe('k8s.wait', () => {
     const abortedAt = performance.now();
     const outcome = await waiting;
     assert.equal((outcome.error as Error).message, 'interrupted');
-    assert.ok(outcome.settledAt - abortedAt < 200);
+    // Promptly: the wait has no timeout of its own to end at.
+    assert.ok(
+      outcome.settledAt - abortedAt < 1000,
+      `ended ${Math.round(outcome.settledAt - abortedAt)} ms after the abort`,
+    );
 
     await assert.rejects(
       runAction(wait, { apiVersion: 'v1', kind: 'ConfigMap', name: 'x', namespace, jsonpath: '{..data}', value: 'v' }),

@@ -332,7 +332,7 @@ describe('rollout.status', () => {
     const aborted = performance.now();
     controller.abort(new Error('interrupted by the test'));
     await assert.rejects(waiting, { message: 'interrupted by the test' });
-    assert.ok(performance.now() - aborted < 500, `took ${Math.round(performance.now() - aborted)} ms to stop`);
+    assert.ok(performance.now() - aborted < 2000, `took ${Math.round(performance.now() - aborted)} ms to stop`);
   });
 
   test('plan shows where the rollout is', async () => {
