@@ -106,6 +106,16 @@ const wire = new LazyModule<Wire>(async () => {
 
 const MAGIC = Buffer.from('k8s\0', 'latin1');
 
+/** Every Kubernetes protobuf body starts with MAGIC. */
+function checkMagic(body: Uint8Array): void {
+  if (!MAGIC.equals(body.subarray(0, MAGIC.length))) throw new Error('not a Kubernetes protobuf body');
+}
+
+/** A message of `type` (the next `length` bytes of a reader, or all of `bytes`), int64s as numbers. */
+function readMessage(type: protobufjs.Type, bytes: Uint8Array | protobufjs.Reader, length?: number): Fields {
+  return type.toObject(type.decode(bytes, length), { longs: Number });
+}
+
 type Fields = Record<string, unknown>;
 interface WireTime {
   seconds?: number;
@@ -146,17 +156,16 @@ function jsonPod({ metadata, spec, ...rest }: Fields): Fields {
  * for protobuf only where it can read the answer.
  */
 export async function decodeProtobuf(body: Uint8Array): Promise<Fields> {
-  if (!MAGIC.equals(body.subarray(0, MAGIC.length))) throw new Error('not a Kubernetes protobuf body');
+  checkMagic(body);
   const { messages } = await wire.get();
-  const read = (type: protobufjs.Type, bytes: Uint8Array) => type.toObject(type.decode(bytes), { longs: Number });
-  const { typeMeta, raw } = read(messages.lookupType('Unknown'), body.subarray(MAGIC.length)) as {
+  const { typeMeta, raw } = readMessage(messages.lookupType('Unknown'), body.subarray(MAGIC.length)) as {
     typeMeta?: { apiVersion?: string; kind?: string };
     raw?: Uint8Array;
   };
   const kind = typeMeta?.kind ?? '';
   const shape = jsonShapes[kind];
   if (!shape) throw new Error(`cannot read a protobuf ${kind || 'object without a kind'}`);
-  return { ...typeMeta, ...shape(read(messages.lookupType(kind), raw ?? new Uint8Array())) };
+  return { ...typeMeta, ...shape(readMessage(messages.lookupType(kind), raw ?? new Uint8Array())) };
 }
 
 const LENGTH_DELIMITED = 2;
@@ -169,6 +178,7 @@ const LENGTH_DELIMITED = 2;
  */
 export class PodListReader {
   readonly #wire: Wire;
+  readonly #podType: protobufjs.Type;
   readonly #keep: (pod: V1Pod) => boolean;
   #pending = Buffer.alloc(0);
   /** Where in the envelope the next bytes are: before it, in it, inside its list. */
@@ -182,6 +192,7 @@ export class PodListReader {
 
   private constructor(wire: Wire, keep: (pod: V1Pod) => boolean) {
     this.#wire = wire;
+    this.#podType = wire.messages.lookupType('Pod');
     this.#keep = keep;
   }
 
@@ -225,7 +236,7 @@ export class PodListReader {
   #step(bytes: Buffer): number {
     if (this.#stage === 'magic') {
       if (bytes.length < MAGIC.length) return 0;
-      if (!MAGIC.equals(bytes.subarray(0, MAGIC.length))) throw new Error('not a Kubernetes protobuf body');
+      checkMagic(bytes);
       this.#stage = 'envelope';
       return MAGIC.length;
     }
@@ -242,8 +253,7 @@ export class PodListReader {
       if (this.#stage === 'list' && listField) {
         const length = reader.uint32();
         if (reader.len - reader.pos < length) return 0;
-        const type = this.#wire.messages.lookupType('Pod');
-        const pod = jsonPod(type.toObject(type.decode(reader, length), { longs: Number })) as V1Pod;
+        const pod = jsonPod(readMessage(this.#podType, reader, length)) as V1Pod;
         if (this.#keep(pod)) this.#kept.push(pod);
       } else {
         // The envelope's type (a PodList, as asked for) and encodings, the list's metadata.
