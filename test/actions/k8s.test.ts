@@ -6,8 +6,7 @@ import apply from '../../src/actions/k8s/apply.ts';
 import k8sDelete from '../../src/actions/k8s/delete.ts';
 import patch from '../../src/actions/k8s/patch.ts';
 import wait from '../../src/actions/k8s/wait.ts';
-import { resolveStepInput } from '../../src/runbook/resolve.ts';
-import { actionContext, planAction, runAction } from '../support/actions.ts';
+import { planAction, runAction } from '../support/actions.ts';
 import { apiErrorCode, apps, batch, core, deployment, testNamespace, waitFor } from '../support/sandbox.ts';
 
 const merge = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
@@ -348,22 +347,23 @@ describe('k8s.wait', () => {
   test('an object created after the wait began', async () => {
     const namespace = await testNamespace('t-wait-create');
     // Created only once the wait has seen it missing, however slowly the wait starts.
-    const { context, recorded } = actionContext();
-    const input = {
-      apiVersion: 'v1',
-      kind: 'ConfigMap',
-      name: 'later',
-      namespace,
-      jsonpath: 'data.ready',
-      value: 'yes',
-      timeout: '30s',
-    };
-    const waiting = wait.execute?.(resolveStepInput(wait, input, { params: {}, outputs: {} }), context);
-    await waitFor('the wait to report the ConfigMap missing', () =>
-      Promise.resolve(recorded.progress.some((p) => p.message === 'later not found')),
+    let seenMissing = false;
+    const waiting = runAction(
+      wait,
+      {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        name: 'later',
+        namespace,
+        jsonpath: 'data.ready',
+        value: 'yes',
+        timeout: '30s',
+      },
+      { onProgress: (message) => (seenMissing ||= message === 'later not found') },
     );
+    await waitFor('the wait to report the ConfigMap missing', () => Promise.resolve(seenMissing));
     await configMap(namespace, 'later', { ready: 'yes' });
-    assert.deepEqual(await waiting, { outputs: {} });
+    assert.deepEqual((await waiting).outputs, {});
   });
 
   test('deletion, by selector', async () => {

@@ -6,14 +6,13 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
-import { setTimeout } from 'node:timers/promises';
 import drain from '../../src/actions/traffic/drain.ts';
 import { apiRequest } from '../../src/kube/objects.ts';
 import { prometheusMeasure } from '../../src/kube/traffic/prometheus.ts';
 import { resolveStepInput } from '../../src/runbook/resolve.ts';
 import { actionContext, type Recorded } from '../support/actions.ts';
 import { sandboxDir } from '../support/paths.ts';
-import { admin } from '../support/sandbox.ts';
+import { admin, waitFor } from '../support/sandbox.ts';
 
 const { prometheusURL } = JSON.parse(readFileSync(`${sandboxDir}/ready`, 'utf8')) as { prometheusURL: string };
 
@@ -53,12 +52,15 @@ describe("the prometheus measure's baseline", { concurrency: false }, () => {
     // The region serves about a third of the traffic, as at the baseline just taken. The measure
     // reads only settled scrapes and gives a point only when a scrape changes the rate, so it is
     // sampled until one does: a loaded machine can delay a 1 s scrape well past a second.
-    const deadline = AbortSignal.timeout(15_000);
-    let share: number | undefined;
-    while (share === undefined && !deadline.aborted) {
-      await setTimeout(500);
-      share = (await sampler.sample(new AbortController().signal)).points.at(-1)?.share;
-    }
+    const points = await waitFor(
+      'a scrape after the baseline',
+      async () => {
+        const sampled = await sampler.sample(new AbortController().signal);
+        return sampled.points.length > 0 && sampled.points;
+      },
+      15_000,
+    );
+    const share = points.at(-1)?.share;
     assert.ok(share !== undefined && share > 0.5 && share < 1.5, `share ${share} right after the baseline`);
   });
 
